@@ -1,0 +1,459 @@
+//! The builder every adapter shares: collects settings, validates them all at once, and
+//! computes every header value the policy will ever send.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use http::{HeaderValue, StatusCode};
+use smallvec::SmallVec;
+
+use crate::error::{ConfigError, Field, Problem};
+use crate::header::{is_forbidden_request_header, is_forbidden_response_header, AllowedHeaders, NameSet};
+use crate::method::{self, Methods};
+use crate::origin::{self, Origins, PatternSet, Predicate};
+use crate::policy::{Cors, Policy};
+use crate::token::is_token;
+
+/// Builds a [`Cors`] policy. Settings accumulate; [`CorsBuilder::build`] validates them all
+/// and reports every problem at once.
+///
+/// `"*"` is the wildcard wherever a list takes one, so a list read from a file and the
+/// dedicated `*_any_*` methods mean the same.
+///
+/// ```
+/// use cors_core::Cors;
+///
+/// let cors = Cors::builder()
+///     .allow_origins(["https://app.example.com", "http://localhost:3000"])
+///     .allow_origin_patterns(["https://*.preview.example.com"])
+///     .allow_methods(["PUT", "DELETE"])
+///     .allow_headers(["content-type", "x-request-id"])
+///     .expose_headers(["x-total-count"])
+///     .allow_credentials(true)
+///     .max_age(600)
+///     .build()
+///     .expect("a valid policy");
+/// # let _ = cors;
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct CorsBuilder {
+    origins: Vec<String>,
+    patterns: Vec<String>,
+    predicate: Option<Predicate>,
+    methods: Vec<String>,
+    headers: Vec<String>,
+    expose: Vec<String>,
+    credentials: bool,
+    private_network: bool,
+    max_age: Option<i64>,
+    preflight_status: Option<i64>,
+    passthrough: bool,
+}
+
+impl std::fmt::Debug for CorsBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorsBuilder")
+            .field("origins", &self.origins)
+            .field("patterns", &self.patterns)
+            .field("predicate", &self.predicate.is_some())
+            .field("methods", &self.methods)
+            .field("headers", &self.headers)
+            .field("expose", &self.expose)
+            .field("credentials", &self.credentials)
+            .field("private_network", &self.private_network)
+            .field("max_age", &self.max_age)
+            .field("preflight_status", &self.preflight_status)
+            .field("passthrough", &self.passthrough)
+            .finish()
+    }
+}
+
+fn strings<I>(items: I) -> impl Iterator<Item = String>
+where
+    I: IntoIterator,
+    I::Item: Into<String>,
+{
+    items.into_iter().map(Into::into)
+}
+
+impl CorsBuilder {
+    /// Allows one exact serialized origin, such as `https://app.example.com` or `null`.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origins.push(origin.into());
+        self
+    }
+
+    /// Allows exact serialized origins; `"*"` alone allows any origin.
+    pub fn allow_origins<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.origins.extend(strings(origins));
+        self
+    }
+
+    /// Allows any origin, answered with `Access-Control-Allow-Origin: *` (so never with
+    /// credentials).
+    pub fn allow_any_origin(self) -> Self {
+        self.allow_origin("*")
+    }
+
+    /// Allows the origins matching a pattern: `https://*.example.com` (one or more
+    /// subdomain labels, never the apex), `http://localhost:*` (any port) or both.
+    pub fn allow_origin_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.patterns.push(pattern.into());
+        self
+    }
+
+    /// Allows the origins matching any of the patterns (see
+    /// [`allow_origin_pattern`](Self::allow_origin_pattern)).
+    pub fn allow_origin_patterns<I>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.patterns.extend(strings(patterns));
+        self
+    }
+
+    /// Allows the origins for which `predicate` returns `true`, for allowlists kept
+    /// elsewhere. It sees only well-formed serialized origins other than `null`, and only
+    /// those the lists and patterns did not allow already.
+    pub fn allow_origin_predicate<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&str) -> bool + Send + Sync + 'static,
+    {
+        self.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Allows one method beyond the CORS-safelisted `GET`, `HEAD` and `POST`
+    /// (case-sensitive, as sent on the wire).
+    pub fn allow_method(mut self, method: impl Into<String>) -> Self {
+        self.methods.push(method.into());
+        self
+    }
+
+    /// Allows methods beyond the safelisted ones; `"*"` allows any method.
+    pub fn allow_methods<I>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.methods.extend(strings(methods));
+        self
+    }
+
+    /// Allows any method (but the forbidden CONNECT, TRACE and TRACK).
+    pub fn allow_any_method(self) -> Self {
+        self.allow_method("*")
+    }
+
+    /// Allows one request header name (case-insensitive).
+    pub fn allow_header(mut self, name: impl Into<String>) -> Self {
+        self.headers.push(name.into());
+        self
+    }
+
+    /// Allows request header names; `"*"` allows any name but `authorization`, which must
+    /// be listed by name (`["*", "authorization"]`).
+    pub fn allow_headers<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.headers.extend(strings(names));
+        self
+    }
+
+    /// Allows any request header name but `authorization`.
+    pub fn allow_any_header(self) -> Self {
+        self.allow_header("*")
+    }
+
+    /// Lets scripts read one more response header.
+    pub fn expose_header(mut self, name: impl Into<String>) -> Self {
+        self.expose.push(name.into());
+        self
+    }
+
+    /// Lets scripts read these response headers; `"*"` for all (not with credentials).
+    pub fn expose_headers<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.expose.extend(strings(names));
+        self
+    }
+
+    /// Lets scripts read every response header (not with credentials).
+    pub fn expose_any_header(self) -> Self {
+        self.expose_header("*")
+    }
+
+    /// Sends `Access-Control-Allow-Credentials: true`, so pages may send cookies and read
+    /// the answer.
+    pub fn allow_credentials(mut self, allow: bool) -> Self {
+        self.credentials = allow;
+        self
+    }
+
+    /// Answers Private Network Access preflights
+    /// (`Access-Control-Request-Private-Network: true`).
+    pub fn allow_private_network(mut self, allow: bool) -> Self {
+        self.private_network = allow;
+        self
+    }
+
+    /// Sends `Access-Control-Max-Age` with this many seconds (0..=86400).
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(i64::try_from(seconds).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// The status of an accepted preflight (200..=299; 204 unless set).
+    pub fn preflight_status(mut self, status: u16) -> Self {
+        self.preflight_status = Some(i64::from(status));
+        self
+    }
+
+    /// Hands accepted preflights on to the handler instead of answering them; rejected
+    /// preflights are still answered with 403.
+    pub fn preflight_passthrough(mut self, passthrough: bool) -> Self {
+        self.passthrough = passthrough;
+        self
+    }
+
+    /// Raw numbers from a config file, validated in [`build`](Self::build).
+    pub(crate) fn raw_numbers(mut self, max_age: Option<i64>, preflight_status: Option<i64>) -> Self {
+        self.max_age = max_age;
+        self.preflight_status = preflight_status;
+        self
+    }
+
+    /// Validates every setting and builds the policy, or returns every problem found.
+    pub fn build(self) -> Result<Cors, ConfigError> {
+        let mut problems = Vec::new();
+        let origins = self.build_origins(&mut problems);
+        let methods = build_methods(&self.methods, &mut problems);
+        let headers = build_allowed_headers(&self.headers, &mut problems);
+        let expose = build_expose(&self.expose, self.credentials, &mut problems);
+        let max_age = match self.max_age {
+            None => None,
+            Some(v @ 0..=86_400) => Some(HeaderValue::from(v)),
+            Some(value) => {
+                problems.push(Problem::MaxAgeOutOfRange { value });
+                None
+            }
+        };
+        let preflight_status = match self.preflight_status.unwrap_or(204) {
+            // In range, so `from_u16` cannot fail.
+            v @ 200..=299 => u16::try_from(v)
+                .ok()
+                .and_then(|v| StatusCode::from_u16(v).ok())
+                .unwrap_or(StatusCode::NO_CONTENT),
+            value => {
+                problems.push(Problem::PreflightStatusOutOfRange { value });
+                StatusCode::NO_CONTENT
+            }
+        };
+        if !problems.is_empty() {
+            return Err(ConfigError::new(problems));
+        }
+        Ok(Cors::from_policy(Policy {
+            origins,
+            methods,
+            headers,
+            credentials: self.credentials,
+            private_network: self.private_network,
+            max_age,
+            expose,
+            preflight_status,
+            passthrough: self.passthrough,
+        }))
+    }
+
+    fn build_origins(&self, problems: &mut Vec<Problem>) -> Origins {
+        if self.origins.iter().any(|o| o == "*") {
+            for other in self.origins.iter().filter(|o| *o != "*") {
+                problems.push(Problem::WildcardBesideOthers {
+                    field: Field::AllowOrigins,
+                    value: other.clone(),
+                    fix: "write `*` alone, or list origins without `*`",
+                });
+            }
+            if self.credentials {
+                problems.push(Problem::AnyOriginWithCredentials);
+            }
+            if !self.patterns.is_empty() {
+                problems.push(Problem::AnyOriginWithOtherRules {
+                    field: Field::AllowOriginPatterns,
+                });
+            }
+            if self.predicate.is_some() {
+                problems.push(Problem::AnyOriginWithOtherRules {
+                    field: Field::AllowOriginPredicate,
+                });
+            }
+            return Origins::Any;
+        }
+        let mut exact = HashSet::default();
+        for value in &self.origins {
+            match origin::parse(value.as_bytes()) {
+                Ok(_) => {
+                    exact.insert(value.as_bytes().into());
+                }
+                Err(why) => problems.push(Problem::InvalidOrigin {
+                    field: Field::AllowOrigins,
+                    value: value.clone(),
+                    why,
+                    fix: if value.contains('*') {
+                        "move it to allow_origin_patterns".to_owned()
+                    } else {
+                        origin::suggest(value)
+                    },
+                }),
+            }
+        }
+        let mut patterns = PatternSet::default();
+        for value in &self.patterns {
+            match origin::parse_pattern(value) {
+                Ok(p) => patterns.insert(p),
+                Err((why, fix)) => problems.push(Problem::InvalidOriginPattern {
+                    value: value.clone(),
+                    why,
+                    fix,
+                }),
+            }
+        }
+        Origins::Listed {
+            exact,
+            patterns,
+            predicate: self.predicate.clone(),
+        }
+    }
+}
+
+/// Reports every entry beside a `*` (except those `keep` accepts); whether `*` is there.
+fn wildcard(
+    field: Field,
+    list: &[String],
+    keep: impl Fn(&str) -> bool,
+    fix: &'static str,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    if !list.iter().any(|v| v == "*") {
+        return false;
+    }
+    for value in list.iter().filter(|v| *v != "*" && !keep(v)) {
+        problems.push(Problem::WildcardBesideOthers {
+            field,
+            value: value.clone(),
+            fix,
+        });
+    }
+    true
+}
+
+fn build_methods(list: &[String], problems: &mut Vec<Problem>) -> Methods {
+    let any = wildcard(
+        Field::AllowMethods,
+        list,
+        |_| false,
+        "write `*` alone, or list methods without `*`",
+        problems,
+    );
+    let mut listed = SmallVec::new();
+    for value in list.iter().filter(|v| *v != "*") {
+        if !is_token(value.as_bytes()) {
+            problems.push(Problem::InvalidMethod {
+                value: value.clone(),
+            });
+        } else if method::is_forbidden(value.as_bytes()) {
+            problems.push(Problem::ForbiddenMethod {
+                value: value.clone(),
+            });
+        } else if let Some(fix) = method::normalized(value) {
+            problems.push(Problem::MethodNotNormalized {
+                value: value.clone(),
+                fix: fix.to_owned(),
+            });
+        } else if !listed.iter().any(|m: &Box<[u8]>| **m == *value.as_bytes()) {
+            listed.push(value.as_bytes().into());
+        }
+    }
+    if any {
+        Methods::Any
+    } else {
+        Methods::Listed(listed)
+    }
+}
+
+fn build_allowed_headers(list: &[String], problems: &mut Vec<Problem>) -> AllowedHeaders {
+    let any = wildcard(
+        Field::AllowHeaders,
+        list,
+        |v| v.eq_ignore_ascii_case("authorization"),
+        "`*` covers every name but `authorization`: write `*` alone, or `*` and `authorization`",
+        problems,
+    );
+    let mut names = Vec::new();
+    for value in list.iter().filter(|v| *v != "*") {
+        if !is_token(value.as_bytes()) {
+            problems.push(Problem::InvalidHeaderName {
+                field: Field::AllowHeaders,
+                value: value.clone(),
+            });
+        } else if is_forbidden_request_header(value) {
+            problems.push(Problem::ForbiddenRequestHeader {
+                value: value.clone(),
+            });
+        } else {
+            names.push(value.as_str());
+        }
+    }
+    AllowedHeaders {
+        any,
+        authorization: names.iter().any(|n| n.eq_ignore_ascii_case("authorization")),
+        names: NameSet::new(names),
+    }
+}
+
+fn build_expose(list: &[String], credentials: bool, problems: &mut Vec<Problem>) -> Option<HeaderValue> {
+    let any = wildcard(
+        Field::ExposeHeaders,
+        list,
+        |_| false,
+        "write `*` alone, or list names without `*`",
+        problems,
+    );
+    if any {
+        if credentials {
+            problems.push(Problem::AnyExposedHeaderWithCredentials);
+        }
+        return Some(HeaderValue::from_static("*"));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for value in list {
+        if !is_token(value.as_bytes()) {
+            problems.push(Problem::InvalidHeaderName {
+                field: Field::ExposeHeaders,
+                value: value.clone(),
+            });
+        } else if is_forbidden_response_header(value) {
+            problems.push(Problem::ForbiddenResponseHeader {
+                value: value.clone(),
+            });
+        } else if !names.iter().any(|n| n.eq_ignore_ascii_case(value)) {
+            names.push(value);
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    // Tokens joined by ", " are visible ASCII, so this cannot fail.
+    HeaderValue::from_str(&names.join(", ")).ok()
+}

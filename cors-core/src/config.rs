@@ -1,0 +1,249 @@
+//! A policy as a config file: the schema of `CONTRACT.md`, deserialised with `serde` from
+//! JSON, TOML or any other format, and converted into the same validated [`Cors`].
+//!
+//! Every field is optional; unknown fields are an error. A type error names its field
+//! (`expected allow_origins: a list of strings, or "*"`), and everything serde cannot
+//! check is checked by [`CorsBuilder::build`], which names the field, the value and the
+//! fix.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::{ConfigError, Cors, CorsBuilder};
+
+/// A CORS policy as written in a config file.
+///
+/// ```
+/// use cors_core::{Config, Cors};
+///
+/// let config: Config = serde_json::from_str(r#"{
+///     "allow_origins": ["https://app.example.com"],
+///     "allow_methods": ["PUT", "DELETE"],
+///     "allow_headers": "*",
+///     "allow_credentials": true,
+///     "max_age": 600
+/// }"#)?;
+/// let cors = Cors::try_from(config)?;
+/// assert!(cors.allows_credentials());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// TOML works the same way:
+///
+/// ```
+/// # use cors_core::{Config, Cors};
+/// let config: Config = toml::from_str(r#"
+///     allow_origins = "*"
+///     expose_headers = ["x-total-count"]
+/// "#)?;
+/// let cors = Cors::try_from(config)?;
+/// # let _ = cors;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Exact serialized origins, or `"*"` for any.
+    #[serde(default, deserialize_with = "allow_origins")]
+    pub allow_origins: Vec<String>,
+    /// Origin patterns such as `https://*.example.com` or `http://localhost:*`.
+    #[serde(default, deserialize_with = "allow_origin_patterns")]
+    pub allow_origin_patterns: Vec<String>,
+    /// Methods beyond GET, HEAD and POST, or `"*"` for any.
+    #[serde(default, deserialize_with = "allow_methods")]
+    pub allow_methods: Vec<String>,
+    /// Request header names, or `"*"` for any but `authorization`.
+    #[serde(default, deserialize_with = "allow_headers")]
+    pub allow_headers: Vec<String>,
+    /// Response header names scripts may read, or `"*"` for all.
+    #[serde(default, deserialize_with = "expose_headers")]
+    pub expose_headers: Vec<String>,
+    /// Whether to send `Access-Control-Allow-Credentials: true`.
+    #[serde(default, deserialize_with = "allow_credentials")]
+    pub allow_credentials: bool,
+    /// Whether to answer Private Network Access preflights.
+    #[serde(default, deserialize_with = "allow_private_network")]
+    pub allow_private_network: bool,
+    /// `Access-Control-Max-Age` in seconds (0..=86400); absent sends none.
+    #[serde(default, deserialize_with = "max_age")]
+    pub max_age: Option<i64>,
+    /// Status of an accepted preflight (200..=299); 204 when absent.
+    #[serde(default, deserialize_with = "preflight_status")]
+    pub preflight_status: Option<i64>,
+    /// Whether accepted preflights go on to the handler.
+    #[serde(default, deserialize_with = "preflight_passthrough")]
+    pub preflight_passthrough: bool,
+}
+
+impl From<Config> for CorsBuilder {
+    /// A builder holding the config's settings, to add what a file cannot hold (an origin
+    /// predicate) before building.
+    fn from(c: Config) -> Self {
+        Cors::builder()
+            .allow_origins(c.allow_origins)
+            .allow_origin_patterns(c.allow_origin_patterns)
+            .allow_methods(c.allow_methods)
+            .allow_headers(c.allow_headers)
+            .expose_headers(c.expose_headers)
+            .allow_credentials(c.allow_credentials)
+            .allow_private_network(c.allow_private_network)
+            .preflight_passthrough(c.preflight_passthrough)
+            .raw_numbers(c.max_age, c.preflight_status)
+    }
+}
+
+impl TryFrom<Config> for Cors {
+    type Error = ConfigError;
+
+    fn try_from(config: Config) -> Result<Self, Self::Error> {
+        CorsBuilder::from(config).build()
+    }
+}
+
+/// A list of strings, or the string `"*"` as shorthand for `["*"]`.
+struct ListVisitor(&'static str);
+
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a list of strings, or \"*\"", self.0)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v == "*" {
+            Ok(vec!["*".to_owned()])
+        } else {
+            Err(E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element::<String>()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// A list of strings only.
+struct PlainListVisitor(&'static str);
+
+impl<'de> Visitor<'de> for PlainListVisitor {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a list of strings", self.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        ListVisitor(self.0).visit_seq(seq)
+    }
+}
+
+struct BoolVisitor(&'static str);
+
+impl Visitor<'_> for BoolVisitor {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: true or false", self.0)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+}
+
+/// A whole number; the range is the builder's to check, so that its message names the fix.
+struct IntVisitor(&'static str);
+
+impl Visitor<'_> for IntVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a whole number", self.0)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+}
+
+macro_rules! field {
+    ($name:ident, $visitor:ident, $ty:ty, $how:ident) => {
+        fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+            d.$how($visitor(stringify!($name)))
+        }
+    };
+}
+
+field!(allow_origins, ListVisitor, Vec<String>, deserialize_any);
+field!(allow_origin_patterns, PlainListVisitor, Vec<String>, deserialize_seq);
+field!(allow_methods, ListVisitor, Vec<String>, deserialize_any);
+field!(allow_headers, ListVisitor, Vec<String>, deserialize_any);
+field!(expose_headers, ListVisitor, Vec<String>, deserialize_any);
+field!(allow_credentials, BoolVisitor, bool, deserialize_bool);
+field!(allow_private_network, BoolVisitor, bool, deserialize_bool);
+field!(preflight_passthrough, BoolVisitor, bool, deserialize_bool);
+field!(max_age, IntVisitor, Option<i64>, deserialize_i64);
+field!(preflight_status, IntVisitor, Option<i64>, deserialize_i64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Field;
+
+    fn parse(json: &str) -> Result<Config, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        assert_eq!(parse("{}").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn star_string_is_a_list() {
+        let c = parse(r#"{"allow_origins":"*","allow_methods":["*"],"allow_headers":"*"}"#)
+            .unwrap();
+        assert_eq!(c.allow_origins, ["*"]);
+        assert_eq!(c.allow_methods, ["*"]);
+        assert_eq!(c.allow_headers, ["*"]);
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        for (json, field) in [
+            (r#"{"allow_origins": 5}"#, "allow_origins"),
+            (r#"{"allow_origins": "https://a.com"}"#, "allow_origins"),
+            (r#"{"allow_origin_patterns": "*"}"#, "allow_origin_patterns"),
+            (r#"{"allow_methods": [1]}"#, "invalid type"),
+            (r#"{"allow_credentials": "yes"}"#, "allow_credentials"),
+            (r#"{"max_age": "600"}"#, "max_age"),
+            (r#"{"max_age": 1.5}"#, "max_age"),
+            (r#"{"preflight_status": null}"#, "preflight_status"),
+            (r#"{"allow_origin": []}"#, "unknown field `allow_origin`"),
+        ] {
+            let err = parse(json).unwrap_err();
+            assert!(err.contains(field), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn ranges_are_checked_by_the_builder() {
+        let c = parse(r#"{"max_age": 86401, "preflight_status": 404}"#).unwrap();
+        let err = Cors::try_from(c).unwrap_err();
+        let fields: Vec<Field> = err.problems().iter().map(|p| p.field()).collect();
+        assert_eq!(fields, [Field::MaxAge, Field::PreflightStatus]);
+        let c = parse(r#"{"max_age": 18446744073709551615}"#).unwrap();
+        assert!(Cors::try_from(c).is_err());
+    }
+}

@@ -1,0 +1,410 @@
+//! What the policy decides for a request: whether to answer now or go on to the handler,
+//! and which headers to write.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use smallvec::SmallVec;
+
+use crate::header::Limit;
+
+/// Status of a rejected preflight. Any status outside 200..=299 fails a preflight (Fetch
+/// #cors-preflight-fetch requires an ok status); 403 also tells a person reading logs or dev
+/// tools that the server refused, rather than that a route is missing.
+pub const PREFLIGHT_REJECTED_STATUS: StatusCode = StatusCode::FORBIDDEN;
+
+/// A response header CORS writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CorsHeader {
+    /// `Access-Control-Allow-Origin`
+    AllowOrigin,
+    /// `Access-Control-Allow-Credentials`
+    AllowCredentials,
+    /// `Access-Control-Allow-Methods`
+    AllowMethods,
+    /// `Access-Control-Allow-Headers`
+    AllowHeaders,
+    /// `Access-Control-Max-Age`
+    MaxAge,
+    /// `Access-Control-Allow-Private-Network`
+    AllowPrivateNetwork,
+    /// `Access-Control-Expose-Headers`
+    ExposeHeaders,
+    /// `Vary`
+    Vary,
+}
+
+impl CorsHeader {
+    /// The lower-case header name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CorsHeader::AllowOrigin => "access-control-allow-origin",
+            CorsHeader::AllowCredentials => "access-control-allow-credentials",
+            CorsHeader::AllowMethods => "access-control-allow-methods",
+            CorsHeader::AllowHeaders => "access-control-allow-headers",
+            CorsHeader::MaxAge => "access-control-max-age",
+            CorsHeader::AllowPrivateNetwork => "access-control-allow-private-network",
+            CorsHeader::ExposeHeaders => "access-control-expose-headers",
+            CorsHeader::Vary => "vary",
+        }
+    }
+
+    /// The name as an `http` 1.x [`HeaderName`] (no allocation).
+    pub fn header_name(self) -> HeaderName {
+        HeaderName::from_static(self.as_str())
+    }
+
+    /// Whether the header is appended beside any the handler wrote (`Vary`, a list that
+    /// must keep the handler's entries: RFC 9110 §12.5.5) rather than replacing them
+    /// (every `Access-Control-*` header, where the policy is the authority).
+    pub const fn is_appended(self) -> bool {
+        matches!(self, CorsHeader::Vary)
+    }
+}
+
+impl fmt::Display for CorsHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which request header a [`Value::Echo`] repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Echo {
+    /// The single `Origin` line.
+    Origin,
+    /// The single `Access-Control-Request-Method` line.
+    RequestMethod,
+    /// The single `Access-Control-Request-Headers` line.
+    RequestHeaders,
+}
+
+/// A header value to write. Every variant but [`Value::Built`] borrows: the policy's
+/// values were computed when it was built, and echoes point into the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// A fixed value such as `*`, `true` or `Origin`.
+    Static(&'static str),
+    /// A value computed when the policy was built (`Access-Control-Max-Age`,
+    /// `Access-Control-Expose-Headers`); [`Cors::policy_value`](crate::Cors::policy_value)
+    /// gives it by header, for adapters that keep their own copy.
+    Policy(&'a HeaderValue),
+    /// The request's own header line, repeated byte for byte. An adapter on `http` 1.x can
+    /// clone the request's `HeaderValue` instead of copying the bytes.
+    Echo(Echo, &'a [u8]),
+    /// A value built for this request: only `Access-Control-Allow-Headers` for a request
+    /// list that was split over lines or had empty elements.
+    Built(HeaderValue),
+}
+
+impl Value<'_> {
+    /// The value's bytes (visible ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Value::Static(s) => s.as_bytes(),
+            Value::Policy(v) => v.as_bytes(),
+            Value::Built(v) => v.as_bytes(),
+            Value::Echo(_, b) => b,
+        }
+    }
+
+    /// The value as an `http` 1.x [`HeaderValue`], copying only echoes.
+    pub fn to_header_value(&self) -> HeaderValue {
+        match self {
+            Value::Static(s) => HeaderValue::from_static(s),
+            Value::Policy(v) => (*v).clone(),
+            Value::Built(v) => v.clone(),
+            // Echoes were validated (a serialized origin, a token, a token list), so they
+            // are valid header values; the empty fallback is unreachable.
+            Value::Echo(_, b) => HeaderValue::from_bytes(b).unwrap_or(HeaderValue::from_static("")),
+        }
+    }
+}
+
+/// At most this many headers: a preflight answer has seven at the most.
+type Entries<'a> = SmallVec<[(CorsHeader, Value<'a>); 8]>;
+
+/// The CORS headers to add to a response, in the order to write them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeaders<'a> {
+    entries: Entries<'a>,
+}
+
+impl<'a> ResponseHeaders<'a> {
+    #[inline]
+    pub(crate) fn push(&mut self, name: CorsHeader, value: Value<'a>) {
+        self.entries.push((name, value));
+    }
+
+    /// Every header, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, &Value<'a>)> {
+        self.entries.iter().map(|(n, v)| (*n, v))
+    }
+
+    /// The value of one header, if present.
+    pub fn get(&self, name: CorsHeader) -> Option<&Value<'a>> {
+        self.entries.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// How many headers.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Owned `http` 1.x headers, taking echoes from `request`'s own header values (a
+    /// reference-count bump where the request's bytes are shared, as hyper's are) so that
+    /// they outlive the request.
+    pub fn to_http(&self, request: &HeaderMap) -> HttpHeaders {
+        let entries = self
+            .entries
+            .iter()
+            .map(|(name, value)| {
+                let echoed = match value {
+                    Value::Echo(echo, _) => request.get(match echo {
+                        Echo::Origin => http::header::ORIGIN,
+                        Echo::RequestMethod => http::header::ACCESS_CONTROL_REQUEST_METHOD,
+                        Echo::RequestHeaders => http::header::ACCESS_CONTROL_REQUEST_HEADERS,
+                    }),
+                    _ => None,
+                };
+                let value = match echoed {
+                    Some(v) if v.as_bytes() == value.as_bytes() => v.clone(),
+                    _ => value.to_header_value(),
+                };
+                (name.header_name(), *name, value)
+            })
+            .collect();
+        HttpHeaders { entries }
+    }
+}
+
+/// CORS headers as owned `http` 1.x values, ready to write into a response.
+#[derive(Debug, Clone, Default)]
+pub struct HttpHeaders {
+    entries: SmallVec<[(HeaderName, CorsHeader, HeaderValue); 8]>,
+}
+
+impl HttpHeaders {
+    /// Writes the headers: `Vary` is appended beside the handler's, every other header
+    /// replaces any the handler set.
+    pub fn write_to(self, headers: &mut HeaderMap) {
+        for (name, kind, value) in self.entries {
+            if kind.is_appended() {
+                headers.append(name, value);
+            } else {
+                headers.insert(name, value);
+            }
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Why a request's origin, method or headers were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// More than one `Origin` line.
+    MultipleOrigins,
+    /// `Origin` is not a serialized origin (a list, a path, upper case, non-ASCII bytes...).
+    OriginNotSerialized,
+    /// The origin is well formed but not allowed by the policy.
+    OriginNotAllowed,
+    /// More than one `Access-Control-Request-Method` line.
+    MultipleRequestMethods,
+    /// The requested method is not an HTTP token.
+    MethodNotToken,
+    /// The requested method is forbidden (CONNECT, TRACE, TRACK).
+    MethodForbidden,
+    /// The requested method is not allowed by the policy.
+    MethodNotAllowed,
+    /// A requested header name is not an HTTP token.
+    HeaderNotToken,
+    /// A requested header name is not allowed by the policy.
+    HeaderNotAllowed,
+    /// `Access-Control-Request-Headers` exceeds one of the documented limits.
+    HeadersTooLarge(Limit),
+}
+
+impl Reason {
+    /// What the reason is about: `"origin"`, `"method"` or `"header"`.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Reason::MultipleOrigins | Reason::OriginNotSerialized | Reason::OriginNotAllowed => {
+                "origin"
+            }
+            Reason::MultipleRequestMethods
+            | Reason::MethodNotToken
+            | Reason::MethodForbidden
+            | Reason::MethodNotAllowed => "method",
+            Reason::HeaderNotToken | Reason::HeaderNotAllowed | Reason::HeadersTooLarge(_) => {
+                "header"
+            }
+        }
+    }
+
+    fn explain(self) -> &'static str {
+        match self {
+            Reason::MultipleOrigins => "the request has more than one Origin header",
+            Reason::OriginNotSerialized => "is not a serialized origin",
+            Reason::OriginNotAllowed => "is not allowed by the policy",
+            Reason::MultipleRequestMethods => {
+                "the request has more than one Access-Control-Request-Method header"
+            }
+            Reason::MethodNotToken => "is not a method name (an HTTP token)",
+            Reason::MethodForbidden => "is a forbidden method",
+            Reason::MethodNotAllowed => "is not allowed by the policy",
+            Reason::HeaderNotToken => "is not a header name (an HTTP token)",
+            Reason::HeaderNotAllowed => "is not allowed by the policy",
+            Reason::HeadersTooLarge(Limit::Lines) => {
+                "Access-Control-Request-Headers has too many lines"
+            }
+            Reason::HeadersTooLarge(Limit::Bytes) => "Access-Control-Request-Headers is too long",
+            Reason::HeadersTooLarge(Limit::Names) => {
+                "Access-Control-Request-Headers names too many headers"
+            }
+            Reason::HeadersTooLarge(Limit::EmptyElements) => {
+                "Access-Control-Request-Headers has too many empty elements"
+            }
+        }
+    }
+}
+
+/// Longest value kept by [`Rejection::into_owned`], so a hostile header cannot make a log
+/// line or an extension large.
+pub const MAX_REJECTION_VALUE: usize = 256;
+
+/// Why a request was refused: the reason and the offending value (an origin, a method or
+/// a header name), for the application and its logs. Borrowed from the request; call
+/// [`Rejection::into_owned`] to keep it longer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Rejection<'a> {
+    reason: Reason,
+    value: Cow<'a, [u8]>,
+}
+
+impl<'a> Rejection<'a> {
+    pub(crate) fn new(reason: Reason, value: &'a [u8]) -> Self {
+        Rejection {
+            reason,
+            value: Cow::Borrowed(value),
+        }
+    }
+
+    /// Why.
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The offending value as received (empty when the reason names none, such as
+    /// [`Reason::MultipleOrigins`]).
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+
+    /// A copy that owns its value, cut to [`MAX_REJECTION_VALUE`] bytes.
+    pub fn into_owned(self) -> Rejection<'static> {
+        let end = self.value.len().min(MAX_REJECTION_VALUE);
+        Rejection {
+            reason: self.reason,
+            value: Cow::Owned(self.value[..end].to_vec()),
+        }
+    }
+}
+
+impl fmt::Display for Rejection<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = self.value.len().min(MAX_REJECTION_VALUE);
+        match self.reason {
+            Reason::MultipleOrigins
+            | Reason::MultipleRequestMethods
+            | Reason::HeadersTooLarge(_) => {
+                write!(f, "CORS: {}", self.reason.explain())
+            }
+            _ => write!(
+                f,
+                "CORS: {} `{}` {}",
+                self.reason.subject(),
+                self.value[..end].escape_ascii(),
+                self.reason.explain()
+            ),
+        }
+    }
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// No `Origin`: not a CORS request. Go on to the handler, then add the headers (a
+    /// `Vary: Origin`, or for an any-origin policy the same headers a CORS request gets).
+    NotCors(ResponseHeaders<'a>),
+    /// A CORS request that is not a preflight. Go on to the handler, then add the headers.
+    /// When the origin is refused, the headers hold only `Vary` and the browser withholds
+    /// the response from the page (Fetch #cors-check).
+    Actual {
+        /// The headers to add.
+        headers: ResponseHeaders<'a>,
+        /// Why the origin was refused, if it was.
+        rejection: Option<Rejection<'a>>,
+    },
+    /// An accepted preflight: answer now with this status, these headers and no body.
+    PreflightAccepted {
+        /// The status (the policy's `preflight_status`).
+        status: StatusCode,
+        /// The headers.
+        headers: ResponseHeaders<'a>,
+    },
+    /// An accepted preflight under `preflight_passthrough`: go on to the handler, then add
+    /// the headers.
+    PreflightPassthrough(ResponseHeaders<'a>),
+    /// A rejected preflight: answer now with [`PREFLIGHT_REJECTED_STATUS`], these headers
+    /// (only `Vary`) and no body; never call the handler.
+    PreflightRejected {
+        /// The headers.
+        headers: ResponseHeaders<'a>,
+        /// Why.
+        rejection: Rejection<'a>,
+    },
+}
+
+impl<'a> Decision<'a> {
+    /// The headers to write, whatever the decision.
+    pub fn headers(&self) -> &ResponseHeaders<'a> {
+        match self {
+            Decision::NotCors(headers)
+            | Decision::Actual { headers, .. }
+            | Decision::PreflightAccepted { headers, .. }
+            | Decision::PreflightPassthrough(headers)
+            | Decision::PreflightRejected { headers, .. } => headers,
+        }
+    }
+
+    /// Why the request was refused, if it was.
+    pub fn rejection(&self) -> Option<&Rejection<'a>> {
+        match self {
+            Decision::Actual { rejection, .. } => rejection.as_ref(),
+            Decision::PreflightRejected { rejection, .. } => Some(rejection),
+            _ => None,
+        }
+    }
+
+    /// `Some(status)` when the CORS layer answers now, without the handler (a preflight
+    /// not passed through); `None` when the request goes on to the handler.
+    pub fn respond_now(&self) -> Option<StatusCode> {
+        match self {
+            Decision::PreflightAccepted { status, .. } => Some(*status),
+            Decision::PreflightRejected { .. } => Some(PREFLIGHT_REJECTED_STATUS),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Header names: the forbidden ones, a policy's allowed set, and parsing
+//! `Access-Control-Request-Headers` within fixed limits.
+//!
+//! Header names compare case-insensitively (RFC 9110 §5.1; Fetch "byte-lowercase").
+
+use std::collections::HashSet;
+
+use ahash::RandomState;
+
+use crate::token::{is_token, trim_ows};
+
+/// Fetch #forbidden-request-header: scripts can never set these, so allowing
+/// one in a policy does nothing. (Names starting with `proxy-` or `sec-` are forbidden too.)
+const FORBIDDEN_REQUEST_HEADERS: &[&str] = &[
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+];
+
+/// Whether `name` is a forbidden request-header name (Fetch #forbidden-request-header), ignoring case.
+pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
+        || lower.starts_with("proxy-")
+        || lower.starts_with("sec-")
+}
+
+/// Fetch #forbidden-response-header-name: `Set-Cookie` and `Set-Cookie2` are never
+/// exposed to scripts, whatever `Access-Control-Expose-Headers` says.
+pub(crate) fn is_forbidden_response_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
+}
+
+/// Up to this many names are compared one by one; more are hashed.
+const LINEAR_MAX: usize = 12;
+/// Names longer than this are never hashed (a stack buffer lower-cases the key).
+const HASHED_NAME_MAX: usize = 128;
+
+/// A set of lower-case header names, looked up case-insensitively without allocating.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameSet {
+    names: Vec<Box<[u8]>>,
+    hashed: Option<HashSet<Box<[u8]>, RandomState>>,
+    max_len: usize,
+}
+
+impl NameSet {
+    /// Builds the set from valid token names (any case).
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut lower: Vec<Box<[u8]>> = names
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase().into_bytes().into_boxed_slice())
+            .collect();
+        lower.sort();
+        lower.dedup();
+        let max_len = lower.iter().map(|n| n.len()).max().unwrap_or(0);
+        let hashed = (lower.len() > LINEAR_MAX && max_len <= HASHED_NAME_MAX)
+            .then(|| lower.iter().cloned().collect());
+        NameSet {
+            names: lower,
+            hashed,
+            max_len,
+        }
+    }
+
+    /// Whether `name` is in the set, ignoring ASCII case.
+    #[inline]
+    pub(crate) fn contains(&self, name: &[u8]) -> bool {
+        if name.len() > self.max_len {
+            return false;
+        }
+        match &self.hashed {
+            Some(set) => {
+                let mut buf = [0u8; HASHED_NAME_MAX];
+                let key = &mut buf[..name.len()];
+                key.copy_from_slice(name);
+                key.make_ascii_lowercase();
+                set.contains(&*key)
+            }
+            None => self.names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
+/// The request-header names a policy allows in a preflight.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AllowedHeaders {
+    /// `*` was configured: every name but `authorization`.
+    pub(crate) any: bool,
+    /// `authorization` was listed by name.
+    pub(crate) authorization: bool,
+    pub(crate) names: NameSet,
+}
+
+impl AllowedHeaders {
+    #[inline]
+    pub(crate) fn allows(&self, name: &[u8]) -> bool {
+        // Fetch #cors-preflight-fetch, the header check ("CORS non-wildcard request-header name"): `*` in Access-Control-Allow-Headers
+        // never covers `Authorization`, so the wildcard here does not either.
+        if name.eq_ignore_ascii_case(b"authorization") {
+            return self.authorization;
+        }
+        self.any || self.names.contains(name)
+    }
+}
+
+/// At most this many `Access-Control-Request-Headers` lines are read; a preflight with
+/// more is rejected. Browsers send one; intermediaries may split it.
+pub const MAX_REQUEST_HEADERS_LINES: usize = 16;
+/// At most this many bytes of `Access-Control-Request-Headers`, over all lines.
+pub const MAX_REQUEST_HEADERS_BYTES: usize = 8192;
+/// At most this many names in `Access-Control-Request-Headers`.
+pub const MAX_REQUESTED_HEADER_NAMES: usize = 64;
+/// At most this many empty elements (`a,,b`) in `Access-Control-Request-Headers`: RFC 9110
+/// §5.6.1.2 asks recipients to ignore "a reasonable number" of them, not any number.
+pub const MAX_EMPTY_ELEMENTS: usize = 16;
+
+/// Which limit of `Access-Control-Request-Headers` a preflight exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// More than [`MAX_REQUEST_HEADERS_LINES`] lines.
+    Lines,
+    /// More than [`MAX_REQUEST_HEADERS_BYTES`] bytes.
+    Bytes,
+    /// More than [`MAX_REQUESTED_HEADER_NAMES`] names.
+    Names,
+    /// More than [`MAX_EMPTY_ELEMENTS`] empty elements.
+    EmptyElements,
+}
+
+/// Why `Access-Control-Request-Headers` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal<'a> {
+    TooLarge(Limit),
+    Invalid(&'a [u8]),
+    NotAllowed(&'a [u8]),
+}
+
+/// What a preflight asked for, once found allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Requested {
+    /// How many names were requested.
+    pub(crate) names: usize,
+    /// The request came as one line without empty elements, so it can be echoed as is.
+    pub(crate) echo_as_is: bool,
+}
+
+/// Parses every `Access-Control-Request-Headers` line (Fetch #cors-preflight-fetch reads it as a
+/// comma-separated list; HTTP lets intermediaries split a list over lines) and checks each
+/// name against `allowed`. Work is linear in the bytes, bounded by the limits above, and
+/// allocation-free.
+pub(crate) fn check_requested<'a>(
+    lines: &[&'a [u8]],
+    line_count: usize,
+    allowed: &AllowedHeaders,
+) -> Result<Requested, Refusal<'a>> {
+    if line_count > MAX_REQUEST_HEADERS_LINES {
+        return Err(Refusal::TooLarge(Limit::Lines));
+    }
+    if lines.iter().map(|l| l.len()).sum::<usize>() > MAX_REQUEST_HEADERS_BYTES {
+        return Err(Refusal::TooLarge(Limit::Bytes));
+    }
+    let mut names = 0;
+    let mut empty = 0;
+    for line in lines {
+        for element in line.split(|&b| b == b',') {
+            let name = trim_ows(element);
+            if name.is_empty() {
+                empty += 1;
+                if empty > MAX_EMPTY_ELEMENTS {
+                    return Err(Refusal::TooLarge(Limit::EmptyElements));
+                }
+                continue;
+            }
+            names += 1;
+            if names > MAX_REQUESTED_HEADER_NAMES {
+                return Err(Refusal::TooLarge(Limit::Names));
+            }
+            if !is_token(name) {
+                return Err(Refusal::Invalid(name));
+            }
+            if !allowed.allows(name) {
+                return Err(Refusal::NotAllowed(name));
+            }
+        }
+    }
+    Ok(Requested {
+        names,
+        echo_as_is: lines.len() == 1 && empty == 0,
+    })
+}
+
+/// Every requested name, in order, joined by `,`: for requests that cannot be echoed as is.
+pub(crate) fn join_requested(lines: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len()).sum());
+    for name in lines
+        .iter()
+        .flat_map(|line| line.split(|&b| b == b','))
+        .map(trim_ows)
+        .filter(|n| !n.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(name);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(any: bool, names: &[&str]) -> AllowedHeaders {
+        AllowedHeaders {
+            any,
+            authorization: names.iter().any(|n| n.eq_ignore_ascii_case("authorization")),
+            names: NameSet::new(names.iter().copied()),
+        }
+    }
+
+    #[test]
+    fn forbidden_names() {
+        assert!(is_forbidden_request_header("Cookie"));
+        assert!(is_forbidden_request_header("sec-fetch-mode"));
+        assert!(is_forbidden_request_header("Proxy-Authorization"));
+        assert!(!is_forbidden_request_header("authorization"));
+        assert!(!is_forbidden_request_header("x-secret"));
+        assert!(is_forbidden_response_header("Set-Cookie"));
+        assert!(!is_forbidden_response_header("x-set-cookie"));
+    }
+
+    #[test]
+    fn name_set_small_and_large() {
+        let small = NameSet::new(["X-Foo", "content-type"]);
+        assert!(small.contains(b"x-foo"));
+        assert!(small.contains(b"CONTENT-TYPE"));
+        assert!(!small.contains(b"x-bar"));
+        let many: Vec<String> = (0..100).map(|i| format!("X-H-{i}")).collect();
+        let large = NameSet::new(many.iter().map(String::as_str));
+        assert!(large.hashed.is_some());
+        assert!(large.contains(b"x-h-42"));
+        assert!(large.contains(b"X-H-99"));
+        assert!(!large.contains(b"x-h-100"));
+        assert!(!large.contains(&[b'x'; 300]));
+    }
+
+    #[test]
+    fn authorization_needs_its_name() {
+        assert!(!allowed(true, &[]).allows(b"Authorization"));
+        assert!(allowed(true, &[]).allows(b"x-anything"));
+        assert!(allowed(true, &["authorization"]).allows(b"AUTHORIZATION"));
+        assert!(allowed(false, &["Authorization"]).allows(b"authorization"));
+    }
+
+    #[test]
+    fn lists_with_whitespace_empties_and_lines() {
+        let a = allowed(false, &["x-a", "x-b"]);
+        let ok = check_requested(&[b" x-a ,\tX-B "], 1, &a).unwrap();
+        assert_eq!(ok, Requested { names: 2, echo_as_is: true });
+        let ok = check_requested(&[b"x-a,,x-b,"], 1, &a).unwrap();
+        assert_eq!(ok, Requested { names: 2, echo_as_is: false });
+        let ok = check_requested(&[b"x-a", b"x-b"], 2, &a).unwrap();
+        assert_eq!(ok, Requested { names: 2, echo_as_is: false });
+        assert_eq!(join_requested(&[b" x-a ,, ", b"X-B"]), b"x-a,X-B");
+        let none = check_requested(&[b" , "], 1, &a).unwrap();
+        assert_eq!(none.names, 0);
+    }
+
+    #[test]
+    fn refusals() {
+        let a = allowed(false, &["x-a"]);
+        assert_eq!(
+            check_requested(&[b"x-a, x-c"], 1, &a),
+            Err(Refusal::NotAllowed(b"x-c"))
+        );
+        assert_eq!(
+            check_requested(&[b"x-a, x c"], 1, &a),
+            Err(Refusal::Invalid(b"x c"))
+        );
+        assert_eq!(
+            check_requested(&[b"x-a"], 17, &a),
+            Err(Refusal::TooLarge(Limit::Lines))
+        );
+        let commas = vec![b','; 1024];
+        assert_eq!(
+            check_requested(&[&commas], 1, &a),
+            Err(Refusal::TooLarge(Limit::EmptyElements))
+        );
+        let huge = vec![b'a'; MAX_REQUEST_HEADERS_BYTES + 1];
+        assert_eq!(
+            check_requested(&[&huge], 1, &a),
+            Err(Refusal::TooLarge(Limit::Bytes))
+        );
+        let any = allowed(true, &[]);
+        let names: Vec<u8> = (0..65).map(|i| format!("x-{i}")).collect::<Vec<_>>().join(",").into_bytes();
+        assert_eq!(
+            check_requested(&[&names], 1, &any),
+            Err(Refusal::TooLarge(Limit::Names))
+        );
+        let names: Vec<u8> = (0..64).map(|i| format!("x-{i}")).collect::<Vec<_>>().join(",").into_bytes();
+        assert_eq!(check_requested(&[&names], 1, &any).unwrap().names, 64);
+    }
+}

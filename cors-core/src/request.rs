@@ -1,0 +1,173 @@
+//! The few parts of a request that CORS reads, borrowed from the framework's request.
+
+use http::header::{
+    HeaderMap, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
+};
+
+use crate::header::MAX_REQUEST_HEADERS_LINES;
+
+/// `Access-Control-Request-Private-Network`, sent by Chromium on Private Network Access
+/// preflights.
+pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: http::HeaderName =
+    http::HeaderName::from_static("access-control-request-private-network");
+
+/// One header the request may carry several times: the first value and how many lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Lines<'a> {
+    pub(crate) first: Option<&'a [u8]>,
+    pub(crate) count: usize,
+}
+
+impl<'a> Lines<'a> {
+    #[inline]
+    fn push(&mut self, value: &'a [u8]) {
+        if self.first.is_none() {
+            self.first = Some(value);
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// The value when there is exactly one line.
+    #[inline]
+    pub(crate) fn single(&self) -> Option<&'a [u8]> {
+        if self.count == 1 {
+            self.first
+        } else {
+            None
+        }
+    }
+}
+
+/// A borrowed view of a request: its method and every line of the four headers CORS reads,
+/// as raw bytes, so that any framework (on `http` 1.x, 0.2, or its own types) can fill it in
+/// without converting or allocating.
+///
+/// Fill it with one call per header line, in order; the core decides what duplicates mean.
+///
+/// ```
+/// use cors_core::CorsRequest;
+///
+/// let mut req = CorsRequest::new(b"OPTIONS");
+/// req.add_origin(b"https://app.example.com");
+/// req.add_request_method(b"PUT");
+/// req.add_request_headers(b"content-type, x-request-id");
+/// assert!(req.is_preflight());
+/// ```
+#[derive(Debug, Clone)]
+pub struct CorsRequest<'a> {
+    pub(crate) method: &'a [u8],
+    pub(crate) origin: Lines<'a>,
+    pub(crate) request_method: Lines<'a>,
+    /// The first [`MAX_REQUEST_HEADERS_LINES`] lines; `request_headers_count` counts all.
+    pub(crate) request_headers: [&'a [u8]; MAX_REQUEST_HEADERS_LINES],
+    pub(crate) request_headers_count: usize,
+    pub(crate) private_network: Lines<'a>,
+}
+
+impl<'a> CorsRequest<'a> {
+    /// A request with the given method (case-sensitive, as on the wire) and no headers yet.
+    pub fn new(method: &'a [u8]) -> Self {
+        CorsRequest {
+            method,
+            origin: Lines::default(),
+            request_method: Lines::default(),
+            request_headers: [&[]; MAX_REQUEST_HEADERS_LINES],
+            request_headers_count: 0,
+            private_network: Lines::default(),
+        }
+    }
+
+    /// Records one `Origin` line.
+    #[inline]
+    pub fn add_origin(&mut self, value: &'a [u8]) -> &mut Self {
+        self.origin.push(value);
+        self
+    }
+
+    /// Records one `Access-Control-Request-Method` line.
+    #[inline]
+    pub fn add_request_method(&mut self, value: &'a [u8]) -> &mut Self {
+        self.request_method.push(value);
+        self
+    }
+
+    /// Records one `Access-Control-Request-Headers` line. Lines past
+    /// [`MAX_REQUEST_HEADERS_LINES`](crate::MAX_REQUEST_HEADERS_LINES) are counted, not kept,
+    /// and make a preflight fail.
+    #[inline]
+    pub fn add_request_headers(&mut self, line: &'a [u8]) -> &mut Self {
+        if let Some(slot) = self.request_headers.get_mut(self.request_headers_count) {
+            *slot = line;
+        }
+        self.request_headers_count = self.request_headers_count.saturating_add(1);
+        self
+    }
+
+    /// Records one `Access-Control-Request-Private-Network` line.
+    #[inline]
+    pub fn add_request_private_network(&mut self, value: &'a [u8]) -> &mut Self {
+        self.private_network.push(value);
+        self
+    }
+
+    /// Records any header line: the four CORS reads are kept, every other name ignored.
+    /// Handy for frameworks that only offer iteration over all headers.
+    pub fn add_header(&mut self, name: &[u8], value: &'a [u8]) -> &mut Self {
+        if name.eq_ignore_ascii_case(b"origin") {
+            self.add_origin(value)
+        } else if name.eq_ignore_ascii_case(b"access-control-request-method") {
+            self.add_request_method(value)
+        } else if name.eq_ignore_ascii_case(b"access-control-request-headers") {
+            self.add_request_headers(value)
+        } else if name.eq_ignore_ascii_case(b"access-control-request-private-network") {
+            self.add_request_private_network(value)
+        } else {
+            self
+        }
+    }
+
+    /// Reads an `http` 1.x request's method and headers.
+    ///
+    /// ```
+    /// use cors_core::CorsRequest;
+    /// use http::{HeaderMap, HeaderValue, Method};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("origin", HeaderValue::from_static("https://app.example.com"));
+    /// let req = CorsRequest::from_http(&Method::GET, &headers);
+    /// assert!(!req.is_preflight());
+    /// ```
+    pub fn from_http(method: &'a http::Method, headers: &'a HeaderMap) -> Self {
+        let mut req = CorsRequest::new(method.as_str().as_bytes());
+        for v in headers.get_all(ORIGIN) {
+            req.add_origin(v.as_bytes());
+        }
+        for v in headers.get_all(ACCESS_CONTROL_REQUEST_METHOD) {
+            req.add_request_method(v.as_bytes());
+        }
+        for v in headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS) {
+            req.add_request_headers(v.as_bytes());
+        }
+        for v in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
+            req.add_request_private_network(v.as_bytes());
+        }
+        req
+    }
+
+    /// Whether the request has an `Origin` header at all (Fetch #http-requests: a CORS request is
+    /// one that includes `Origin`).
+    pub fn is_cors(&self) -> bool {
+        self.origin.count > 0
+    }
+
+    /// Fetch #http-requests: a CORS-preflight request is an `OPTIONS` request with `Origin` and
+    /// `Access-Control-Request-Method`. Without the latter, `OPTIONS` is an ordinary request.
+    pub fn is_preflight(&self) -> bool {
+        self.method == b"OPTIONS" && self.origin.count > 0 && self.request_method.count > 0
+    }
+
+    /// The `Access-Control-Request-Headers` lines kept.
+    pub(crate) fn request_headers_lines(&self) -> &[&'a [u8]] {
+        &self.request_headers[..self.request_headers_count.min(MAX_REQUEST_HEADERS_LINES)]
+    }
+}
