@@ -8,7 +8,9 @@ use http::{HeaderValue, StatusCode};
 use smallvec::SmallVec;
 
 use crate::error::{ConfigError, Field, Problem};
-use crate::header::{is_forbidden_request_header, is_forbidden_response_header, AllowedHeaders, NameSet};
+use crate::header::{
+    is_forbidden_request_header, is_forbidden_response_header, AllowedHeaders, NameSet,
+};
 use crate::method::{self, Methods};
 use crate::origin::{self, Origins, PatternSet, Predicate};
 use crate::policy::{Cors, Policy};
@@ -228,7 +230,11 @@ impl CorsBuilder {
     }
 
     /// Raw numbers from a config file, validated in [`build`](Self::build).
-    pub(crate) fn raw_numbers(mut self, max_age: Option<i64>, preflight_status: Option<i64>) -> Self {
+    pub(crate) fn raw_numbers(
+        mut self,
+        max_age: Option<i64>,
+        preflight_status: Option<i64>,
+    ) -> Self {
         self.max_age = max_age;
         self.preflight_status = preflight_status;
         self
@@ -366,7 +372,7 @@ fn build_methods(list: &[String], problems: &mut Vec<Problem>) -> Methods {
         "write `*` alone, or list methods without `*`",
         problems,
     );
-    let mut listed = SmallVec::new();
+    let mut listed: SmallVec<[Box<[u8]>; 4]> = SmallVec::new();
     for value in list.iter().filter(|v| *v != "*") {
         if !is_token(value.as_bytes()) {
             problems.push(Problem::InvalidMethod {
@@ -381,7 +387,7 @@ fn build_methods(list: &[String], problems: &mut Vec<Problem>) -> Methods {
                 value: value.clone(),
                 fix: fix.to_owned(),
             });
-        } else if !listed.iter().any(|m: &Box<[u8]>| **m == *value.as_bytes()) {
+        } else if !listed.iter().any(|m| **m == *value.as_bytes()) {
             listed.push(value.as_bytes().into());
         }
     }
@@ -417,12 +423,18 @@ fn build_allowed_headers(list: &[String], problems: &mut Vec<Problem>) -> Allowe
     }
     AllowedHeaders {
         any,
-        authorization: names.iter().any(|n| n.eq_ignore_ascii_case("authorization")),
+        authorization: names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case("authorization")),
         names: NameSet::new(names),
     }
 }
 
-fn build_expose(list: &[String], credentials: bool, problems: &mut Vec<Problem>) -> Option<HeaderValue> {
+fn build_expose(
+    list: &[String],
+    credentials: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<HeaderValue> {
     let any = wildcard(
         Field::ExposeHeaders,
         list,

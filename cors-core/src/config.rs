@@ -186,7 +186,12 @@ macro_rules! field {
 }
 
 field!(allow_origins, ListVisitor, Vec<String>, deserialize_any);
-field!(allow_origin_patterns, PlainListVisitor, Vec<String>, deserialize_seq);
+field!(
+    allow_origin_patterns,
+    PlainListVisitor,
+    Vec<String>,
+    deserialize_seq
+);
 field!(allow_methods, ListVisitor, Vec<String>, deserialize_any);
 field!(allow_headers, ListVisitor, Vec<String>, deserialize_any);
 field!(expose_headers, ListVisitor, Vec<String>, deserialize_any);
@@ -212,8 +217,8 @@ mod tests {
 
     #[test]
     fn star_string_is_a_list() {
-        let c = parse(r#"{"allow_origins":"*","allow_methods":["*"],"allow_headers":"*"}"#)
-            .unwrap();
+        let c =
+            parse(r#"{"allow_origins":"*","allow_methods":["*"],"allow_headers":"*"}"#).unwrap();
         assert_eq!(c.allow_origins, ["*"]);
         assert_eq!(c.allow_methods, ["*"]);
         assert_eq!(c.allow_headers, ["*"]);

@@ -145,7 +145,10 @@ impl<'a> ResponseHeaders<'a> {
 
     /// The value of one header, if present.
     pub fn get(&self, name: CorsHeader) -> Option<&Value<'a>> {
-        self.entries.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// How many headers.

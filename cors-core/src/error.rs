@@ -123,9 +123,7 @@ pub enum Problem {
         value: String,
     },
     /// A forbidden method (Fetch: CONNECT, TRACE, TRACK), which no browser ever sends.
-    #[error(
-        "allow_methods: `{value}` is a forbidden method that browsers never send; remove it"
-    )]
+    #[error("allow_methods: `{value}` is a forbidden method that browsers never send; remove it")]
     ForbiddenMethod {
         /// The method as configured.
         value: String,

@@ -102,9 +102,7 @@ fn parse_port(scheme: &[u8], port: &[u8]) -> Result<u16, &'static str> {
     if port.len() > 5 {
         return Err("its port is above 65535");
     }
-    let n = port
-        .iter()
-        .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+    let n = port.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
     let n = u16::try_from(n).map_err(|_| "its port is above 65535")?;
     if default_port(scheme) == Some(n) {
         return Err("it writes out the scheme's default port, which a serialized origin omits");
@@ -288,9 +286,11 @@ pub(crate) fn parse_pattern(value: &str) -> Result<Pattern, (&'static str, Strin
                 "write `https://*.example.com`, or list origins one by one".to_owned(),
             ));
         }
-        if domain.rsplit(|&b| b == b'.').next().is_some_and(|last| {
-            last.iter().all(u8::is_ascii_digit)
-        }) {
+        if domain
+            .rsplit(|&b| b == b'.')
+            .next()
+            .is_some_and(|last| last.iter().all(u8::is_ascii_digit))
+        {
             return Err(("an IP address has no subdomains", fix()));
         }
     } else if port != PortPattern::Any {
@@ -360,8 +360,7 @@ impl PatternSet {
         let Some(s) = self.schemes.iter().find(|s| *s.scheme == *origin.scheme) else {
             return false;
         };
-        if s
-            .hosts
+        if s.hosts
             .get(origin.host)
             .is_some_and(|ports| ports.allows(origin.port))
         {
@@ -382,8 +381,7 @@ impl PatternSet {
             if labels_left < s.min_labels {
                 break;
             }
-            if s
-                .domains
+            if s.domains
                 .get(&origin.host[i + 1..])
                 .is_some_and(|ports| ports.allows(origin.port))
             {
@@ -551,10 +549,19 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("https://example.com/"), "write `https://example.com`");
+        assert_eq!(
+            suggest("https://example.com/"),
+            "write `https://example.com`"
+        );
         assert_eq!(suggest("example.com"), "write `https://example.com`");
-        assert_eq!(suggest("HTTPS://Example.COM"), "write `https://example.com`");
-        assert_eq!(suggest("https://example.com:443"), "write `https://example.com`");
+        assert_eq!(
+            suggest("HTTPS://Example.COM"),
+            "write `https://example.com`"
+        );
+        assert_eq!(
+            suggest("https://example.com:443"),
+            "write `https://example.com`"
+        );
         assert!(suggest("https://").contains("scheme://host"));
     }
 
@@ -645,13 +652,24 @@ mod tests {
         let origins = Origins::Listed {
             exact,
             patterns: PatternSet::default(),
-            predicate: Some(std::sync::Arc::new(|o: &str| o.ends_with(".test") || o == "null")),
+            predicate: Some(std::sync::Arc::new(|o: &str| {
+                o.ends_with(".test") || o == "null"
+            })),
         };
         assert_eq!(origins.check(b"https://example.com"), Ok(()));
-        assert_eq!(origins.check(b"https://Example.com"), Err(Refusal::NotSerialized));
-        assert_eq!(origins.check(b"https://other.com"), Err(Refusal::NotAllowed));
+        assert_eq!(
+            origins.check(b"https://Example.com"),
+            Err(Refusal::NotSerialized)
+        );
+        assert_eq!(
+            origins.check(b"https://other.com"),
+            Err(Refusal::NotAllowed)
+        );
         assert_eq!(origins.check(b"https://ok.test"), Ok(()));
-        assert_eq!(origins.check(b"https://ok.test/"), Err(Refusal::NotSerialized));
+        assert_eq!(
+            origins.check(b"https://ok.test/"),
+            Err(Refusal::NotSerialized)
+        );
         assert_eq!(origins.check(b"null"), Err(Refusal::NotAllowed));
         assert_eq!(Origins::Any.check(b"null"), Ok(()));
         assert_eq!(Origins::Any.check(b"x"), Err(Refusal::NotSerialized));

@@ -16,7 +16,8 @@ use crate::token::is_token;
 /// `Vary` on actual and non-CORS responses whose answer depends on `Origin`.
 const VARY_ORIGIN: &str = "Origin";
 /// `Vary` on every preflight response: its answer depends on all three request headers.
-const VARY_PREFLIGHT: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const VARY_PREFLIGHT: &str =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 /// `Vary` on every preflight response when Private Network Access is answered.
 const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Method, \
      Access-Control-Request-Headers, Access-Control-Request-Private-Network";
@@ -234,21 +235,24 @@ impl Cors {
 
         // Fetch #cors-preflight-fetch, the header checks: every requested name must be allowed.
         let lines = req.request_headers_lines();
-        let requested = match check_requested(lines, req.request_headers_count, &self.policy.headers) {
-            Ok(requested) => requested,
-            Err(refusal) => {
-                let rejection = match refusal {
-                    header::Refusal::TooLarge(limit) => {
-                        Rejection::new(Reason::HeadersTooLarge(limit), b"")
-                    }
-                    header::Refusal::Invalid(name) => Rejection::new(Reason::HeaderNotToken, name),
-                    header::Refusal::NotAllowed(name) => {
-                        Rejection::new(Reason::HeaderNotAllowed, name)
-                    }
-                };
-                return self.reject_preflight(rejection);
-            }
-        };
+        let requested =
+            match check_requested(lines, req.request_headers_count, &self.policy.headers) {
+                Ok(requested) => requested,
+                Err(refusal) => {
+                    let rejection = match refusal {
+                        header::Refusal::TooLarge(limit) => {
+                            Rejection::new(Reason::HeadersTooLarge(limit), b"")
+                        }
+                        header::Refusal::Invalid(name) => {
+                            Rejection::new(Reason::HeaderNotToken, name)
+                        }
+                        header::Refusal::NotAllowed(name) => {
+                            Rejection::new(Reason::HeaderNotAllowed, name)
+                        }
+                    };
+                    return self.reject_preflight(rejection);
+                }
+            };
 
         let mut headers = ResponseHeaders::default();
         headers.push(CorsHeader::AllowOrigin, allow_origin);
