@@ -1,6 +1,5 @@
 //! Every rule of CONTRACT.md and of the core's specification, as a table: a policy (JSON),
 //! a request, and what a user sees (the kind of answer, every header, the reason).
-#![cfg(feature = "serde")]
 
 use cors_core::{Config, Cors, CorsRequest, Decision, Limit, Reason};
 
