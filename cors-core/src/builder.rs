@@ -230,6 +230,7 @@ impl CorsBuilder {
     }
 
     /// Raw numbers from a config file, validated in [`build`](Self::build).
+    #[cfg(feature = "serde")]
     pub(crate) fn raw_numbers(
         mut self,
         max_age: Option<i64>,

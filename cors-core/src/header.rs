@@ -160,7 +160,8 @@ pub(crate) enum Refusal<'a> {
 pub(crate) struct Requested {
     /// How many names were requested.
     pub(crate) names: usize,
-    /// The request came as one line without empty elements, so it can be echoed as is.
+    /// The request came as one line, without empty elements, spaced canonically (`a,b` or
+    /// `a, b`), so it can be echoed as is.
     pub(crate) echo_as_is: bool,
 }
 
@@ -181,9 +182,13 @@ pub(crate) fn check_requested<'a>(
     }
     let mut names = 0;
     let mut empty = 0;
+    // Canonical spacing: names separated by `,` or `, `, nothing else around them.
+    let mut canonical = true;
     for line in lines {
-        for element in line.split(|&b| b == b',') {
+        for (i, element) in line.split(|&b| b == b',').enumerate() {
             let name = trim_ows(element);
+            canonical &= element.len() == name.len()
+                || (i > 0 && element.len() == name.len() + 1 && element[0] == b' ');
             if name.is_empty() {
                 empty += 1;
                 if empty > MAX_EMPTY_ELEMENTS {
@@ -205,7 +210,7 @@ pub(crate) fn check_requested<'a>(
     }
     Ok(Requested {
         names,
-        echo_as_is: lines.len() == 1 && empty == 0,
+        echo_as_is: lines.len() == 1 && empty == 0 && canonical,
     })
 }
 
@@ -278,14 +283,13 @@ mod tests {
     #[test]
     fn lists_with_whitespace_empties_and_lines() {
         let a = allowed(false, &["x-a", "x-b"]);
-        let ok = check_requested(&[b" x-a ,\tX-B "], 1, &a).unwrap();
-        assert_eq!(
-            ok,
-            Requested {
-                names: 2,
-                echo_as_is: true
-            }
-        );
+        let echo = |line: &[u8]| check_requested(&[line], 1, &a).unwrap().echo_as_is;
+        assert!(echo(b"x-a, X-B"));
+        assert!(echo(b"x-a,X-B"));
+        assert!(!echo(b" x-a ,\tX-B "));
+        assert!(!echo(b"x-a ,x-b"));
+        assert!(!echo(b"x-a,  x-b"));
+        assert!(!echo(b" x-a"));
         let ok = check_requested(&[b"x-a,,x-b,"], 1, &a).unwrap();
         assert_eq!(
             ok,
