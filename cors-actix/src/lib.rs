@@ -1,0 +1,420 @@
+//! # cors-actix
+//!
+//! CORS middleware for [actix-web] 4, backed by [`cors_core`]. The middleware only
+//! translates: it reads the request headers CORS needs, asks the policy, answers
+//! preflights the policy answers, and writes the headers the policy returns on every other
+//! response. Every CORS rule lives in `cors-core`.
+//!
+//! ```
+//! use actix_web::http::{Method, StatusCode};
+//! use actix_web::{test, web, App, HttpResponse};
+//! use cors_actix::{cors_core, Cors};
+//!
+//! let policy = cors_core::Cors::builder()
+//!     .allow_origin("https://app.example.com")
+//!     .allow_methods(["PUT"])
+//!     .build()?;
+//!
+//! actix_web::rt::System::new().block_on(async {
+//!     let app = test::init_service(
+//!         App::new()
+//!             .wrap(Cors::new(policy))
+//!             .route("/", web::to(|| async { HttpResponse::Ok().body("hello") })),
+//!     )
+//!     .await;
+//!
+//!     // An actual request from an allowed origin reaches the handler and gets the headers.
+//!     let req = test::TestRequest::get()
+//!         .insert_header(("origin", "https://app.example.com"))
+//!         .to_request();
+//!     let res = test::call_service(&app, req).await;
+//!     let headers = res.headers();
+//!     assert_eq!(headers.get("access-control-allow-origin").unwrap(), "https://app.example.com");
+//!     assert_eq!(headers.get("vary").unwrap(), "Origin");
+//!
+//!     // A preflight is answered by the middleware; the handler never sees it.
+//!     let req = test::TestRequest::default()
+//!         .method(Method::OPTIONS)
+//!         .insert_header(("origin", "https://app.example.com"))
+//!         .insert_header(("access-control-request-method", "PUT"))
+//!         .to_request();
+//!     let res = test::call_service(&app, req).await;
+//!     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+//!     assert_eq!(res.headers().get("access-control-allow-methods").unwrap(), "PUT");
+//! });
+//! # Ok::<(), cors_core::ConfigError>(())
+//! ```
+//!
+//! ## Where to wrap
+//!
+//! [`Cors`] wraps an [`App`](actix_web::App), a [`Scope`](actix_web::Scope) or a
+//! [`Resource`](actix_web::Resource), so different routes can have different policies:
+//! wrap each scope with its own. Wrapping the `App` covers every response it gives,
+//! the framework's own not-found answer from its default service included; wrapping a
+//! scope covers that scope's routes (and its own 404 and 405 answers). Wrap a request in
+//! one CORS layer only: the outermost layer answers preflights, so an inner one would
+//! never see them.
+//!
+//! ## What the application sees
+//!
+//! An actual request from a refused origin still reaches the handler (the browser, not
+//! the server, withholds the response). The reason is logged at debug level and stored
+//! in the request extensions as a [`Rejection<'static>`](cors_core::Rejection):
+//!
+//! ```
+//! use actix_web::{web::ReqData, HttpResponse};
+//! use cors_actix::cors_core::Rejection;
+//!
+//! async fn handler(rejection: Option<ReqData<Rejection<'static>>>) -> HttpResponse {
+//!     match rejection {
+//!         Some(rejection) => HttpResponse::Ok().body(rejection.to_string()),
+//!         None => HttpResponse::Ok().body("allowed, or not a CORS request"),
+//!     }
+//! }
+//! # let _ = actix_web::web::to(handler);
+//! ```
+//!
+//! Rejected preflights are logged the same way and answered without calling the handler.
+//!
+//! ## Costs
+//!
+//! Cloning [`Cors`] bumps a reference count. Per request the middleware allocates
+//! nothing of its own: header values come from the policy (converted once, when the
+//! middleware is built) or are clones of the request's own header values, and the
+//! response future is a plain state machine, not a boxed future. The exceptions:
+//!
+//! - a refused actual request: its [`Rejection`](cors_core::Rejection) is copied (one
+//!   allocation) into the request extensions, which box it (one more) and, for the first
+//!   value a request stores, allocate their table;
+//! - a preflight whose `Access-Control-Request-Headers` came split over lines or with
+//!   empty elements, which the core rebuilds and the middleware copies;
+//! - an error returned by inner middleware (rather than a response), which gets a boxed
+//!   response mapper adding the headers.
+//!
+//! `tests/alloc.rs` counts them.
+//!
+//! [actix-web]: https://docs.rs/actix-web/4
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::future::{ready, Future, Ready};
+use std::mem;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{Error, HttpMessage, HttpResponse};
+use cors_core::{CorsHeader, CorsRequest, Decision, Echo, ResponseHeaders, Value};
+use pin_project_lite::pin_project;
+
+pub use cors_core;
+
+/// The CORS middleware: an actix-web [`Transform`] for [`App::wrap`](actix_web::App::wrap),
+/// [`Scope::wrap`](actix_web::Scope::wrap) and
+/// [`Resource::wrap`](actix_web::Resource::wrap).
+///
+/// Cloning it bumps a reference count, so an `HttpServer` factory can clone it per worker.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use cors_actix::{cors_core, Cors};
+///
+/// let public = Cors::new(cors_core::Cors::builder().allow_any_origin().build()?);
+/// let private = Cors::new(
+///     cors_core::Cors::builder()
+///         .allow_origin("https://admin.example.com")
+///         .allow_credentials(true)
+///         .build()?,
+/// );
+/// let app = App::new()
+///     .service(web::scope("/public").wrap(public).default_service(web::to(HttpResponse::Ok)))
+///     .service(web::scope("/admin").wrap(private).default_service(web::to(HttpResponse::Ok)));
+/// # drop(app);
+/// # Ok::<(), cors_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Cors {
+    shared: Arc<Shared>,
+}
+
+/// What every request through one [`Cors`] shares.
+#[derive(Debug)]
+struct Shared {
+    policy: cors_core::Cors,
+    /// The policy's `Access-Control-Max-Age` and `Access-Control-Expose-Headers` values as
+    /// actix-web header values, converted once here rather than per request.
+    max_age: Option<HeaderValue>,
+    expose_headers: Option<HeaderValue>,
+}
+
+impl Cors {
+    /// Middleware applying `policy`.
+    pub fn new(policy: cors_core::Cors) -> Self {
+        let max_age = shared_value(policy.policy_value(CorsHeader::MaxAge));
+        let expose_headers = shared_value(policy.policy_value(CorsHeader::ExposeHeaders));
+        Cors {
+            shared: Arc::new(Shared {
+                policy,
+                max_age,
+                expose_headers,
+            }),
+        }
+    }
+
+    /// The policy this middleware applies.
+    pub fn policy(&self) -> &cors_core::Cors {
+        &self.shared.policy
+    }
+}
+
+impl From<cors_core::Cors> for Cors {
+    fn from(policy: cors_core::Cors) -> Self {
+        Cors::new(policy)
+    }
+}
+
+/// A policy value as an actix-web header value whose clones are reference-count bumps.
+fn shared_value(value: Option<&impl AsRef<[u8]>>) -> Option<HeaderValue> {
+    // The core built it as a valid header value, so the conversion cannot fail.
+    let value = HeaderValue::from_bytes(value?.as_ref()).ok()?;
+    // A fresh value owns a plain buffer that `bytes` turns into a shared one on its first
+    // clone, allocating then; clone once now so no request pays for it.
+    drop(value.clone());
+    Some(value)
+}
+
+impl<S, B> Transform<S, ServiceRequest> for Cors
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CorsMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(CorsMiddleware {
+            service,
+            shared: Arc::clone(&self.shared),
+        }))
+    }
+}
+
+/// The service [`Cors`] puts in front of the wrapped one.
+#[derive(Debug)]
+pub struct CorsMiddleware<S> {
+    service: S,
+    shared: Arc<Shared>,
+}
+
+impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = CorsFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        // The decision borrows the request, which the inner service needs by value: take
+        // what is needed from it (owned headers, the status, the rejection) first.
+        let (headers, respond_now, rejection) = {
+            let decision = self.shared.policy.decide(&cors_request(&req));
+            let headers = self.shared.owned(decision.headers(), req.headers());
+            if let Some(rejection) = decision.rejection() {
+                log::debug!("{} {}: {rejection}", req.method(), req.path());
+            }
+            let respond_now = decision.respond_now().map(|s| s.as_u16());
+            let rejection = match decision {
+                // Only an actual request goes on to the application, which may want to
+                // know why its origin was refused.
+                Decision::Actual {
+                    rejection: Some(rejection),
+                    ..
+                } => Some(rejection.into_owned()),
+                _ => None,
+            };
+            (headers, respond_now, rejection)
+        };
+
+        if let Some(status) = respond_now {
+            // The core's `http` 1.x status and actix-web's `http` 0.2 one both accept
+            // exactly 100..=999, so the conversion cannot fail.
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut res = HttpResponse::new(status);
+            headers.write_to(res.headers_mut());
+            return CorsFuture {
+                state: State::Answered {
+                    response: Some(req.into_response(res).map_into_right_body()),
+                },
+            };
+        }
+
+        if let Some(rejection) = rejection {
+            req.extensions_mut().insert(rejection);
+        }
+        CorsFuture {
+            state: State::Forwarded {
+                future: self.service.call(req),
+                headers,
+            },
+        }
+    }
+}
+
+/// The request parts the core reads, borrowed from actix-web's request.
+fn cors_request(req: &ServiceRequest) -> CorsRequest<'_> {
+    let headers = req.headers();
+    let mut cors = CorsRequest::new(req.method().as_str().as_bytes());
+    for value in headers.get_all(header::ORIGIN) {
+        cors.add_origin(value.as_bytes());
+    }
+    for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        cors.add_request_method(value.as_bytes());
+    }
+    for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        cors.add_request_headers(value.as_bytes());
+    }
+    for value in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
+        cors.add_request_private_network(value.as_bytes());
+    }
+    cors
+}
+
+/// `Access-Control-Request-Private-Network`, which actix-web has no constant for.
+const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-request-private-network");
+
+impl Shared {
+    /// The decision's headers as actix-web values that outlive the request.
+    fn owned(&self, decided: &ResponseHeaders<'_>, request: &HeaderMap) -> Headers {
+        let mut headers = Headers::default();
+        // The core writes each header at most once, so its headers fit one slot each.
+        for (slot, (name, value)) in headers.entries.iter_mut().zip(decided.iter()) {
+            *slot = self.header_value(name, value, request).map(|v| (name, v));
+        }
+        headers
+    }
+
+    fn header_value(
+        &self,
+        name: CorsHeader,
+        value: &Value<'_>,
+        request: &HeaderMap,
+    ) -> Option<HeaderValue> {
+        let converted = match (value, name) {
+            (Value::Static(s), _) => return Some(HeaderValue::from_static(s)),
+            (Value::Policy(_), CorsHeader::MaxAge) => self.max_age.clone(),
+            (Value::Policy(_), CorsHeader::ExposeHeaders) => self.expose_headers.clone(),
+            (Value::Echo(echo, bytes), _) => {
+                let echoed = match echo {
+                    Echo::Origin => header::ORIGIN,
+                    Echo::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
+                    Echo::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
+                };
+                // The request's own value: a reference-count bump, not a copy.
+                request
+                    .get(echoed)
+                    .filter(|v| v.as_bytes() == *bytes)
+                    .cloned()
+            }
+            _ => None,
+        };
+        // Anything else (a value built for this request) is copied. The core only hands
+        // out valid header values, so this cannot fail.
+        converted.or_else(|| HeaderValue::from_bytes(value.as_bytes()).ok())
+    }
+}
+
+/// The CORS headers for one response, owned so that they outlive the request.
+#[derive(Debug, Clone, Default)]
+struct Headers {
+    /// One slot per [`CorsHeader`]: no allocation, unlike a `Vec`.
+    entries: [Option<(CorsHeader, HeaderValue)>; 8],
+}
+
+impl Headers {
+    /// Appends `Vary` beside the handler's own (it lists what the response depends on, so
+    /// both lists must stay); every other header replaces any the handler set, since the
+    /// policy is the authority on them.
+    fn write_to(self, map: &mut HeaderMap) {
+        for (name, value) in self.entries.into_iter().flatten() {
+            let header_name = HeaderName::from_static(name.as_str());
+            if name.is_appended() {
+                map.append(header_name, value);
+            } else {
+                map.insert(header_name, value);
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`CorsMiddleware`]: the preflight answer, or the wrapped
+    /// service's response with the CORS headers added.
+    pub struct CorsFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, B> {
+        Answered {
+            response: Option<ServiceResponse<EitherBody<B>>>,
+        },
+        Forwarded {
+            #[pin]
+            future: F,
+            headers: Headers,
+        },
+    }
+}
+
+impl<F, B> Future for CorsFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B, BoxBody>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            // Like any future, this one must not be polled again once it has completed.
+            StateProj::Answered { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("CorsFuture polled after completion"))),
+            StateProj::Forwarded { future, headers } => {
+                let result = ready!(future.poll(cx));
+                let headers = mem::take(headers);
+                Poll::Ready(match result {
+                    // Handler errors (`ResponseError`) arrive here already turned into
+                    // responses by actix-web, as do its own 404 and 405 answers.
+                    Ok(mut res) => {
+                        headers.write_to(res.headers_mut());
+                        Ok(res.map_into_left_body())
+                    }
+                    // An error from inner middleware becomes a response only later, in the
+                    // server; the mapper adds the headers then, so the error keeps its type
+                    // for outer middleware and its status for the client.
+                    Err(mut error) => {
+                        error.add_response_mapper(move |mut res| {
+                            headers.clone().write_to(res.headers_mut());
+                            res
+                        });
+                        Err(error)
+                    }
+                })
+            }
+        }
+    }
+}
