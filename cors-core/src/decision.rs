@@ -211,6 +211,11 @@ impl HttpHeaders {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// How many headers, to size a header map once.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
 }
 
 /// Why a request's origin, method or headers were refused.

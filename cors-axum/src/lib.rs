@@ -1,0 +1,359 @@
+//! # cors-axum
+//!
+//! CORS for [axum](https://docs.rs/axum) 0.8 and any [tower](https://docs.rs/tower) /
+//! hyper 1 stack, backed by [`cors_core`]. [`CorsLayer`] is a tower [`Layer`]: it reads the
+//! request's method and CORS headers, asks the policy for a
+//! [`Decision`](cors_core::Decision), answers preflights itself, and adds the CORS headers to
+//! whatever the inner service answers. Every CORS rule lives in `cors-core`; this crate only
+//! translates.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
+//! use cors_axum::{Cors, CorsLayer};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cors = Cors::builder()
+//!     .allow_origin("https://app.example.com")
+//!     .allow_methods(["PUT", "DELETE"])
+//!     .allow_headers(["content-type"])
+//!     .allow_credentials(true)
+//!     .max_age(600)
+//!     .build()?;
+//!
+//! let app = Router::new()
+//!     .route("/items", get(|| async { "items" }).put(|| async { "stored" }))
+//!     .layer(CorsLayer::new(cors));
+//! // Serve it with `axum::serve(listener, app).await?`.
+//!
+//! // A browser's preflight is answered by the layer; the handler never runs.
+//! let preflight = Request::options("/items")
+//!     .header("origin", "https://app.example.com")
+//!     .header("access-control-request-method", "PUT")
+//!     .header("access-control-request-headers", "content-type")
+//!     .body(Body::empty())?;
+//! // Finish the router with `.with_state(())` before calling it directly, as `axum::serve`
+//! // does: an unfinished router rebuilds its routes on every request.
+//! let response = app.with_state::<()>(()).oneshot(preflight).await?;
+//! assert_eq!(response.status(), StatusCode::NO_CONTENT);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! // The requested method is echoed: it is allowed, and `*` would not work with credentials.
+//! assert_eq!(response.headers()["access-control-allow-methods"], "PUT");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Where to put the layer
+//!
+//! - [`Router::layer`] runs the layer on every request the router answers, including its own
+//!   404 for an unknown path and 405 for a method a route lacks, so a script from an allowed
+//!   origin can read those error bodies too. This is the usual place.
+//! - [`Router::route_layer`] runs it only for requests that match a route (405 included,
+//!   since axum layers a route's method fallback as well): the router's 404 for an unknown
+//!   path gets no CORS headers. That is axum's meaning of `route_layer`, not a choice of
+//!   this crate.
+//! - On one route, use [`MethodRouter::layer`]: `get(h).put(h2).layer(CorsLayer::new(cors))`.
+//!   Avoid [`MethodRouter::route_layer`] here: it leaves out the method fallback, so a
+//!   preflight (`OPTIONS`) to a route without an `OPTIONS` handler would get axum's 405
+//!   instead of the layer's answer. (A preflight that reaches the layer through a route's
+//!   method fallback gets axum's `Allow` header beside the CORS ones; it does no harm.)
+//!
+//! Handler errors need nothing special: an axum handler's error becomes a response (a 500,
+//! say) through [`IntoResponse`] like any other, and the layer adds headers to it. Only an
+//! `Err` from a fallible inner tower service carries no response to add them to; axum's
+//! services never return one.
+//!
+//! ## Different policies on different routes
+//!
+//! Each layer holds its own [`Cors`]. Give a route, a nested router or a merged router its
+//! own layer; give each request exactly one, since two layers would both write headers.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use cors_axum::{Cors, CorsLayer};
+//!
+//! # fn main() -> Result<(), cors_axum::cors_core::ConfigError> {
+//! let public = Cors::builder().allow_any_origin().build()?;
+//! let private = Cors::builder()
+//!     .allow_origin("https://admin.example.com")
+//!     .allow_credentials(true)
+//!     .build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/status", get(|| async { "up" }).layer(CorsLayer::new(public)))
+//!     .nest(
+//!         "/admin",
+//!         Router::new()
+//!             .route("/users", get(|| async { "[]" }))
+//!             .layer(CorsLayer::new(private)),
+//!     );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Why a request was refused
+//!
+//! A refused actual request still reaches the handler (the browser, not the server,
+//! withholds the response), with the reason as a [`Rejection<'static>`](Rejection) in the
+//! request's extensions; a rejected preflight never reaches a handler, so its reason goes in
+//! the 403 response's extensions, for an outer middleware to see. Every rejection is also
+//! logged with [`tracing::debug!`].
+//!
+//! ```
+//! use axum::{routing::get, Extension, Router};
+//! use cors_axum::{Cors, CorsLayer, Rejection};
+//!
+//! async fn handler(rejection: Option<Extension<Rejection<'static>>>) -> String {
+//!     match rejection {
+//!         // "CORS: origin `https://evil.example` is not allowed by the policy"
+//!         Some(Extension(rejection)) => format!("the browser will hide this: {rejection}"),
+//!         None => "hello".to_owned(),
+//!     }
+//! }
+//!
+//! # let cors = Cors::builder().allow_origin("https://app.example.com").build().unwrap();
+//! let app: Router = Router::new().route("/", get(handler)).layer(CorsLayer::new(cors));
+//! ```
+//!
+//! ## Costs
+//!
+//! Cloning the layer or the service bumps a reference count. Per request the layer boxes
+//! nothing: its future is a plain enum around the inner future, and header values it echoes
+//! (`Origin`, `Access-Control-Request-*`) are clones of the request's own values, which share
+//! hyper's read buffer. The only heap allocations it can make are the owned [`Rejection`] and
+//! its extension slot on a refused request, and the growth of the response's header map when
+//! the CORS headers do not fit in it (`Vary` appended beside the handler's own `vary` takes a
+//! slot in the map's list of extra values). `tests/alloc.rs` counts them.
+//!
+//! [`Router::layer`]: https://docs.rs/axum/0.8/axum/struct.Router.html#method.layer
+//! [`Router::route_layer`]: https://docs.rs/axum/0.8/axum/struct.Router.html#method.route_layer
+//! [`MethodRouter::layer`]: https://docs.rs/axum/0.8/axum/routing/struct.MethodRouter.html#method.layer
+//! [`MethodRouter::route_layer`]: https://docs.rs/axum/0.8/axum/routing/struct.MethodRouter.html#method.route_layer
+//! [`IntoResponse`]: https://docs.rs/axum/0.8/axum/response/trait.IntoResponse.html
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use cors_core::{CorsRequest, HttpHeaders};
+use http::{HeaderMap, Request, Response, StatusCode};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+pub use cors_core;
+pub use cors_core::{Cors, Rejection};
+
+/// A tower [`Layer`] that puts a CORS policy in front of a service.
+///
+/// ```
+/// use cors_axum::{Cors, CorsLayer};
+///
+/// let layer = CorsLayer::new(Cors::builder().allow_any_origin().build().unwrap());
+/// # let _: axum::Router = axum::Router::new().layer(layer);
+/// ```
+#[derive(Debug, Clone)]
+pub struct CorsLayer {
+    cors: Cors,
+}
+
+impl CorsLayer {
+    /// A layer applying `cors`.
+    pub fn new(cors: Cors) -> Self {
+        CorsLayer { cors }
+    }
+
+    /// The policy.
+    pub fn cors(&self) -> &Cors {
+        &self.cors
+    }
+}
+
+impl From<Cors> for CorsLayer {
+    fn from(cors: Cors) -> Self {
+        CorsLayer::new(cors)
+    }
+}
+
+impl<S> Layer<S> for CorsLayer {
+    type Service = CorsService<S>;
+
+    fn layer(&self, inner: S) -> CorsService<S> {
+        CorsService::new(inner, self.cors.clone())
+    }
+}
+
+/// The service [`CorsLayer`] wraps around an inner service.
+///
+/// Generic over the request and response bodies; the response body must implement
+/// [`Default`] so that a preflight can be answered with an empty one.
+#[derive(Debug, Clone)]
+pub struct CorsService<S> {
+    inner: S,
+    cors: Cors,
+}
+
+impl<S> CorsService<S> {
+    /// Puts `cors` in front of `inner`.
+    pub fn new(inner: S, cors: Cors) -> Self {
+        CorsService { inner, cors }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
+    /// The policy.
+    pub fn cors(&self) -> &Cors {
+        &self.cors
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CorsService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        // The decision borrows the request's headers, so everything kept from it is made
+        // owned inside this block, before the request moves into the inner service.
+        let (headers, respond_now, rejection) = {
+            let decision = self
+                .cors
+                .decide(&CorsRequest::from_http(req.method(), req.headers()));
+            let rejection = decision.rejection().map(|rejection| {
+                tracing::debug!(
+                    method = %req.method(),
+                    path = req.uri().path(),
+                    "{rejection}"
+                );
+                rejection.clone().into_owned()
+            });
+            // Echoed values are clones of the request's own header values (a reference-count
+            // bump on hyper's read buffer), not copies of their bytes.
+            let headers = decision.headers().to_http(req.headers());
+            (headers, decision.respond_now(), rejection)
+        };
+
+        if let Some(status) = respond_now {
+            return ResponseFuture::answer(preflight_response(status, headers, rejection));
+        }
+        if let Some(rejection) = rejection {
+            req.extensions_mut().insert(rejection);
+        }
+        ResponseFuture::handler(self.inner.call(req), headers)
+    }
+}
+
+/// Room in a preflight answer's header map: the seven CORS headers an accepted preflight can
+/// carry, and the `content-length` the server adds (axum does, for an empty body).
+const PREFLIGHT_HEADERS_ROOM: usize = 8;
+
+/// The answer to a preflight the layer does not pass on: an empty body, the policy's status
+/// and headers, and the rejection (if any) for outer middleware, since no handler will see it.
+fn preflight_response<B: Default>(
+    status: StatusCode,
+    headers: HttpHeaders,
+    rejection: Option<Rejection<'static>>,
+) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = status;
+    // Sized once for the most a preflight answer carries, so the map never grows.
+    *response.headers_mut() = HeaderMap::with_capacity(PREFLIGHT_HEADERS_ROOM);
+    headers.write_to(response.headers_mut());
+    if let Some(rejection) = rejection {
+        response.extensions_mut().insert(rejection);
+    }
+    response
+}
+
+pin_project! {
+    /// The response future of [`CorsService`]: the inner service's future, whose response
+    /// gets the CORS headers, or a preflight answer that is ready at once.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, B> {
+        Handler {
+            #[pin]
+            future: F,
+            headers: HttpHeaders,
+        },
+        Answer {
+            response: Option<Response<B>>,
+        },
+    }
+}
+
+impl<F, B> ResponseFuture<F, B> {
+    fn handler(future: F, headers: HttpHeaders) -> Self {
+        ResponseFuture {
+            state: State::Handler { future, headers },
+        }
+    }
+
+    fn answer(response: Response<B>) -> Self {
+        ResponseFuture {
+            state: State::Answer {
+                response: Some(response),
+            },
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Handler { future, headers } => {
+                // An `Err` has no response to carry headers; axum's services never return one.
+                let mut response = ready!(future.poll(cx))?;
+                mem::take(headers).write_to(response.headers_mut());
+                Poll::Ready(Ok(response))
+            }
+            StateProj::Answer { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("ResponseFuture polled after completion"))),
+        }
+    }
+}
+
+impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
