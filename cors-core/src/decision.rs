@@ -198,12 +198,18 @@ impl HttpHeaders {
     /// Writes the headers: `Vary` is appended beside the handler's, every other header
     /// replaces any the handler set.
     pub fn write_to(self, headers: &mut HeaderMap) {
+        // `Vary` first: `HeaderMap::append` reserves room for a new entry even when the
+        // name exists, so appending into a map that still has that room avoids a growth.
+        let mut rest: SmallVec<[(HeaderName, HeaderValue); 8]> = SmallVec::new();
         for (name, kind, value) in self.entries {
             if kind.is_appended() {
                 headers.append(name, value);
             } else {
-                headers.insert(name, value);
+                rest.push((name, value));
             }
+        }
+        for (name, value) in rest {
+            headers.insert(name, value);
         }
     }
 

@@ -1,0 +1,124 @@
+//! The conformance server for cors-warp: a policy from a JSON file in front of a trivial
+//! handler, as `shared/conformance/CONTRACT.md` describes.
+//!
+//!     conformance-warp --config <policy.json> [--port <n>]
+
+use std::time::Duration;
+
+use cors_conformance::server;
+use warp::http::{header, HeaderValue, Response, StatusCode};
+use warp::path::FullPath;
+use warp::{Filter, Rejection, Reply};
+
+/// How long in-flight requests may run after SIGTERM/SIGINT before the process exits anyway,
+/// so that a client holding a half-sent request cannot keep the server alive.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// The handler behind the policy: every path but the two exceptions, every method.
+fn handler() -> Response<&'static str> {
+    let mut response = Response::new(server::BODY);
+    *response.status_mut() = StatusCode::from_u16(server::STATUS).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(server::CONTENT_TYPE),
+    );
+    for (name, value) in server::HANDLER_HEADERS {
+        headers.append(name, HeaderValue::from_static(value));
+    }
+    // hyper leaves out the body of a HEAD response by itself.
+    response
+}
+
+/// The failure `/error` reports through warp's usual mechanism: a custom rejection.
+#[derive(Debug)]
+struct Failure;
+
+impl warp::reject::Reject for Failure {}
+
+/// Turns [`Failure`] into a 500 and passes every other rejection on.
+async fn recover_failure(rejection: Rejection) -> Result<impl Reply, Rejection> {
+    if rejection.find::<Failure>().is_some() {
+        Ok(warp::reply::with_status(
+            "error",
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ))
+    } else {
+        Err(rejection)
+    }
+}
+
+/// Every path but `/missing` and what is under it, which warp answers with its own 404 (the
+/// `not_found` rejection an unmatched path filter gives).
+fn routed() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::path::full()
+        .and_then(|path: FullPath| async move {
+            if server::is_missing(path.as_str()) {
+                Err(warp::reject::not_found())
+            } else {
+                Ok(())
+            }
+        })
+        .untuple_one()
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    // Without a SIGTERM handler the default action (exit) still applies.
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+#[tokio::main]
+async fn main() {
+    let (cors, addr) = server::setup();
+
+    // The recovery sits on the `/error` route itself: a rejection passed on would make `or`
+    // try the next route, which would answer 200.
+    let error = warp::path!("error")
+        .and_then(|| async { Err::<&str, _>(warp::reject::custom(Failure)) })
+        .recover(recover_failure);
+    let routes = error.or(routed().map(handler));
+    let routes = cors_warp::wrap(cors, routes);
+
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => server::exit_with_error(&format!("cannot bind {addr}: {e}")),
+    };
+    let local = match listener.local_addr() {
+        Ok(local) => local,
+        Err(e) => server::exit_with_error(&format!("cannot read the bound address: {e}")),
+    };
+    // The listener accepts (into its backlog) from here on.
+    server::announce(local);
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serve = warp::serve(routes)
+        .incoming(listener)
+        .graceful(async {
+            let _ = stopped.await;
+        })
+        .run();
+    let server = tokio::spawn(serve);
+    shutdown_signal().await;
+    let _ = stop.send(());
+    // Graceful shutdown closes idle keep-alive connections at once; a request still in
+    // flight gets a short grace period.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, server).await;
+}
