@@ -18,6 +18,7 @@ pub const PREFLIGHT_REJECTED_STATUS: StatusCode = StatusCode::FORBIDDEN;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CorsHeader {
+    // Declared in writing order: the discriminants index `ResponseHeaders`' slots.
     /// `Access-Control-Allow-Origin`
     AllowOrigin,
     /// `Access-Control-Allow-Credentials`
@@ -123,42 +124,55 @@ impl Value<'_> {
     }
 }
 
-/// At most this many headers: a preflight answer has seven at the most.
-type Entries<'a> = SmallVec<[(CorsHeader, Value<'a>); 8]>;
+/// Every header in the order it is written: the slots of [`ResponseHeaders`].
+const ORDER: [CorsHeader; 8] = [
+    CorsHeader::AllowOrigin,
+    CorsHeader::AllowCredentials,
+    CorsHeader::AllowMethods,
+    CorsHeader::AllowHeaders,
+    CorsHeader::MaxAge,
+    CorsHeader::AllowPrivateNetwork,
+    CorsHeader::ExposeHeaders,
+    CorsHeader::Vary,
+];
 
 /// The CORS headers to add to a response, in the order to write them.
+///
+/// One slot per header, indexed by [`CorsHeader`]: setting one is a store, and nothing is
+/// counted or grown on the hot path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseHeaders<'a> {
-    entries: Entries<'a>,
+    slots: [Option<Value<'a>>; 8],
 }
 
 impl<'a> ResponseHeaders<'a> {
     #[inline]
     pub(crate) fn push(&mut self, name: CorsHeader, value: Value<'a>) {
-        self.entries.push((name, value));
+        // `CorsHeader`'s discriminants are its places in `ORDER`.
+        self.slots[name as usize] = Some(value);
     }
 
     /// Every header, in order.
     pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, &Value<'a>)> {
-        self.entries.iter().map(|(n, v)| (*n, v))
+        ORDER
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(name, value)| value.as_ref().map(|v| (*name, v)))
     }
 
     /// The value of one header, if present.
     pub fn get(&self, name: CorsHeader) -> Option<&Value<'a>> {
-        self.entries
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        self.slots[name as usize].as_ref()
     }
 
     /// How many headers.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.iter().filter(|s| s.is_some()).count()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.iter().all(Option::is_none)
     }
 
     /// Owned `http` 1.x headers, taking echoes from `request`'s own header values (a
@@ -166,7 +180,6 @@ impl<'a> ResponseHeaders<'a> {
     /// they outlive the request.
     pub fn to_http(&self, request: &HeaderMap) -> HttpHeaders {
         let entries = self
-            .entries
             .iter()
             .map(|(name, value)| {
                 let echoed = match value {
@@ -181,7 +194,7 @@ impl<'a> ResponseHeaders<'a> {
                     Some(v) if v.as_bytes() == value.as_bytes() => v.clone(),
                     _ => value.to_header_value(),
                 };
-                (name.header_name(), *name, value)
+                (name.header_name(), name, value)
             })
             .collect();
         HttpHeaders { entries }

@@ -95,7 +95,12 @@ impl NameSet {
                 key.make_ascii_lowercase();
                 set.contains(&*key)
             }
-            None => self.names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+            // Browsers send lower-case names (Fetch "byte-lowercase" when building the
+            // list), so an exact comparison settles most look-ups before case folding.
+            None => {
+                self.names.iter().any(|n| **n == *name)
+                    || self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
+            }
         }
     }
 }
