@@ -1,0 +1,227 @@
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! - `test [ARGS]`: installs what the tests need (Chromium and ChromeDriver, from
+//!   Debian's packages, when missing), then runs `cargo test --workspace [ARGS]`.
+//! - `conformance [--adapter NAME] [--no-build]`: builds the example servers in
+//!   release mode and runs the conformance suite against each.
+//! - `bench`, `soak`: not yet implemented.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use cors_conformance::{binary_name, Report, ADAPTERS};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  test [ARGS]
+      install what the tests need (chromium, chromium-driver), then run
+      `cargo test --workspace [ARGS]`
+  conformance [--adapter NAME] [--no-build]
+      build the example servers (release) and run the conformance suite
+      against each, or only against NAME (actix, axum, rocket, warp)
+  bench       not yet implemented
+  soak        not yet implemented";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        return usage_error("no task given");
+    };
+    match task.as_str() {
+        "test" => test(rest),
+        "conformance" => conformance(rest),
+        "bench" | "soak" => {
+            eprintln!("cargo xtask {task}: not yet implemented");
+            ExitCode::FAILURE
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => usage_error(&format!("unknown task `{other}`")),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// What the browser tests drive: Debian's Chromium and its WebDriver.
+const BROWSER_BINARIES: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
+const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
+
+/// `cargo xtask test [ARGS]`: the README's test command.
+fn test(args: &[String]) -> ExitCode {
+    if let Err(message) = ensure_browser() {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["test", "--workspace"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: cannot run cargo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Installs Chromium and ChromeDriver with apt-get when either is missing.
+fn ensure_browser() -> Result<(), String> {
+    if BROWSER_BINARIES.iter().all(|b| Path::new(b).is_file()) {
+        return Ok(());
+    }
+    let packages = BROWSER_PACKAGES.join(" ");
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return Err(format!(
+            "the browser tests need Chromium and ChromeDriver: run `sudo apt-get install -y {packages}`, then this command again"
+        ));
+    }
+    eprintln!("installing {packages} (the browser tests drive them)");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get: {e}"))
+            .and_then(|s| {
+                s.success()
+                    .then_some(())
+                    .ok_or_else(|| format!("`apt-get {}` failed ({s})", args.join(" ")))
+            })
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(BROWSER_PACKAGES);
+    apt(&install)?;
+    match BROWSER_BINARIES.iter().find(|b| !Path::new(b).is_file()) {
+        None => Ok(()),
+        Some(missing) => Err(format!(
+            "{missing} is still missing after installing {packages}"
+        )),
+    }
+}
+
+/// `cargo xtask conformance [--adapter NAME] [--no-build]`.
+fn conformance(args: &[String]) -> ExitCode {
+    let mut adapters: Vec<&str> = ADAPTERS.to_vec();
+    let mut build = true;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--no-build" => build = false,
+            "--adapter" => {
+                let Some(name) = args.next() else {
+                    return usage_error("--adapter needs a name");
+                };
+                let Some(&known) = ADAPTERS.iter().find(|a| **a == name.as_str()) else {
+                    let known = ADAPTERS.join(", ");
+                    return usage_error(&format!("unknown adapter `{name}` (one of: {known})"));
+                };
+                adapters = vec![known];
+            }
+            other => return usage_error(&format!("unexpected argument `{other}`")),
+        }
+    }
+
+    let root = workspace_root();
+    if build {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--examples", "--workspace"])
+            .current_dir(&root)
+            .status();
+        match status {
+            Ok(status) if status.success() => {}
+            Ok(status) => {
+                eprintln!(
+                    "error: `cargo build --release --examples --workspace` failed ({status})"
+                );
+                return ExitCode::FAILURE;
+            }
+            Err(error) => {
+                eprintln!("error: cannot run cargo: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+
+    let examples = target_dir(&root).join("release").join("examples");
+    let reports: Vec<Report> = adapters
+        .iter()
+        .map(|adapter| {
+            let binary = examples.join(binary_name(adapter));
+            eprintln!("running the suite against {}", binary.display());
+            cors_conformance::run(&binary, adapter)
+        })
+        .collect();
+
+    print_summary(&reports);
+    if reports.iter().all(Report::is_success) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints every failure and known deviation in detail, then the adapter × passed × failed
+/// table.
+fn print_summary(reports: &[Report]) {
+    for report in reports
+        .iter()
+        .filter(|r| !r.is_success() || !r.known.is_empty())
+    {
+        println!("{report}");
+    }
+    println!(
+        "{:<10} {:>7} {:>7} {:>7}",
+        "adapter", "passed", "failed", "known"
+    );
+    for report in reports {
+        println!(
+            "{:<10} {:>7} {:>7} {:>7}",
+            report.adapter,
+            report.passed.len(),
+            report.failed.len(),
+            report.known.len()
+        );
+        for failure in &report.failed {
+            println!("{:<10}   failed: {}", "", failure.name);
+        }
+        for known in &report.known {
+            println!("{:<10}   known deviation: {}", "", known.name);
+        }
+    }
+    let passed: usize = reports.iter().map(|r| r.passed.len()).sum();
+    let failed: usize = reports.iter().map(|r| r.failed.len()).sum();
+    // The plain closing line CI reads.
+    println!("conformance: {passed} passed, {failed} failed");
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_owned()
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` if set, else `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}

@@ -1,0 +1,92 @@
+//! The CORS conformance suite: cases written once, as data, and run over real HTTP
+//! against the `conformance-<fw>` example server of every adapter crate.
+//!
+//! The servers keep the contract in `shared/conformance/CONTRACT.md`: they take a
+//! policy file (`--config <policy.json> --port 0`), print
+//! `listening on http://127.0.0.1:<port>`, and put the policy in front of a handler
+//! that answers `200 ok` with marker headers ([`server::HANDLER_HEADERS`]).
+//!
+//! - [`case`] loads the data: `policies/*.json` and `cases/*.toml` beside this
+//!   crate's `Cargo.toml`.
+//! - [`client`] is a raw HTTP/1.1 client that sends header lines byte for byte.
+//! - [`check`] compares a response with a case's expectations.
+//! - [`runner`] starts one server per policy, runs its cases, and stops it
+//!   ([`run`] is the entry point); [`report`] holds the outcome.
+//! - [`server`] is the plumbing the example servers share.
+//!
+//! # Policies
+//!
+//! `policies/<name>.json` are policy files in the contract's schema, one server
+//! process each; `policies/invalid/*.json` are files a server must refuse.
+//!
+//! # Case files
+//!
+//! `cases/<topic>.toml`. A file may name the `policy` its cases use; a case may name
+//! its own. A case is reported as `<file stem>/<name>`.
+//!
+//! ```toml
+//! about = "what this file covers"
+//! policy = "exact"                     # policies/exact.json
+//!
+//! [[case]]
+//! name = "a listed origin is echoed"
+//! method = "GET"                       # default GET; written as is, `patch` stays `patch`
+//! path = "/"                           # default /
+//! headers = [                          # header lines, in order, duplicates allowed
+//!   ["origin", "https://app.example.com"],
+//!   { name = "origin", value_hex = "68747470733a2f2fff" },   # raw bytes
+//!   { name = "x-many", value = "x-h{i}", repeat = 3, join = "," },  # x-h1,x-h2,x-h3
+//!   { name = "x-lines", value = "x-h{i}", repeat = 2 },      # two lines: x-h1, x-h2
+//! ]
+//! body = ""                            # optional request body
+//! expect.status = 200                  # required
+//! expect.handler = true                # x-handler: reached present (false: absent)
+//! expect.headers = { access-control-allow-origin = "https://app.example.com" }
+//! expect.absent = ["access-control-allow-*", "access-control-expose-headers"]
+//! expect.vary = ["origin", "accept-encoding"]
+//! expect.not_vary = ["access-control-request-method"]
+//! expect.body = "ok"                   # optional
+//! ```
+//!
+//! `Host` and `Connection: close` are added to the request unless the case sends
+//! them. Expected header values are compared exactly, after joining the lines of a
+//! header with `", "`, so a header sent twice shows up as a mismatch; names are
+//! compared case-insensitively. An `absent` name ending in `*` is a prefix. `Vary` is
+//! joined the same way, split on commas, and compared token by token,
+//! case-insensitively. An expected value may use the `{ value, repeat, join }` form
+//! too.
+//!
+//! Start-up checks: each `[[invalid]]` entry starts the server with a policy it must
+//! refuse (`policy = "invalid/<name>"`) or with a whole command line
+//! (`args = ["--config", "{policies}/..."]`), and expects exit status 2, nothing on
+//! stdout, and exactly one line on stderr mentioning one of `mentions`.
+//!
+//! # Running
+//!
+//! ```no_run
+//! let report = cors_conformance::run(
+//!     std::path::Path::new("target/release/examples/conformance-axum"),
+//!     "axum",
+//! );
+//! print!("{report}");
+//! assert!(report.is_success());
+//! ```
+
+pub mod case;
+pub mod check;
+pub mod client;
+pub mod report;
+pub mod runner;
+pub mod server;
+
+pub use case::{Case, Expect, StartupCheck, Suite};
+pub use report::{Failure, Report};
+pub use runner::{run, run_suite};
+
+/// The adapters the suite knows, by the names their example servers end in.
+pub const ADAPTERS: [&str; 4] = ["actix", "axum", "rocket", "warp"];
+
+/// The example server binary name of an adapter: `conformance-<adapter>`.
+pub fn binary_name(adapter: &str) -> String {
+    format!("conformance-{adapter}{}", std::env::consts::EXE_SUFFIX)
+}
