@@ -1,0 +1,407 @@
+//! # cors-rocket
+//!
+//! CORS for [Rocket](https://rocket.rs) 0.5, backed by [`cors_core`]. [`CorsFairing`] reads
+//! a request's method and CORS headers, asks the policy for a [`Decision`], answers
+//! preflights itself, and adds the CORS headers to every response Rocket sends: a route's,
+//! a forwarded request's 404, a catcher's 500. Every CORS rule lives in `cors-core`; this
+//! crate only translates.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use cors_rocket::{Cors, CorsFairing};
+//! use rocket::http::{Header, Status};
+//! use rocket::local::blocking::Client;
+//!
+//! #[rocket::put("/items")]
+//! fn store() -> &'static str {
+//!     "stored"
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cors = Cors::builder()
+//!     .allow_origin("https://app.example.com")
+//!     .allow_methods(["PUT", "DELETE"])
+//!     .allow_headers(["content-type"])
+//!     .allow_credentials(true)
+//!     .max_age(600)
+//!     .build()?;
+//!
+//! let rocket = rocket::build()
+//!     .mount("/", rocket::routes![store])
+//!     .attach(CorsFairing::new(cors));
+//! // Serve it with `rocket.launch().await`.
+//!
+//! // A browser's preflight is answered by the fairing, though no route takes `OPTIONS`.
+//! let client = Client::untracked(rocket)?;
+//! let response = client
+//!     .options("/items")
+//!     .header(Header::new("origin", "https://app.example.com"))
+//!     .header(Header::new("access-control-request-method", "PUT"))
+//!     .header(Header::new("access-control-request-headers", "content-type"))
+//!     .dispatch();
+//! assert_eq!(response.status(), Status::NoContent);
+//! let headers = response.headers();
+//! assert_eq!(headers.get_one("access-control-allow-origin"), Some("https://app.example.com"));
+//! assert_eq!(headers.get_one("access-control-allow-methods"), Some("PUT"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## How a fairing answers a preflight
+//!
+//! A Rocket fairing cannot answer a request from `on_request`, so on ignition the fairing
+//! mounts a route of its own: `OPTIONS /<_..>` at rank [`isize::MIN`], ahead of every
+//! application route. For a preflight the policy answers now (accepted, or rejected), that
+//! route returns the policy's status and an empty body, so no application handler runs, not
+//! even an `OPTIONS` route of the application's. Every other `OPTIONS` request it forwards
+//! untouched, to the application's routes or Rocket's 404. `on_response` then writes the
+//! CORS headers on every response; Rocket runs response fairings on catcher responses too.
+//!
+//! An application route of its own at rank `isize::MIN` for `OPTIONS` would collide with
+//! the fairing's, and Rocket refuses to launch, naming both routes.
+//!
+//! ## Different policies under different paths
+//!
+//! Rocket's fairings see every request, so one [`CorsFairing`] holds every policy, each for
+//! the requests at or under a base path. The most specific base wins; a request under no
+//! base gets no CORS headers at all. Attach one `CorsFairing`: a second replaces the first.
+//!
+//! ```
+//! use cors_rocket::{Cors, CorsFairing};
+//!
+//! # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+//! let public = Cors::builder().allow_any_origin().build()?;
+//! let admin = Cors::builder()
+//!     .allow_origin("https://admin.example.com")
+//!     .allow_credentials(true)
+//!     .build()?;
+//!
+//! // `/admin` and below: `admin`; everything else: `public`.
+//! let fairing = CorsFairing::new(public).scope("/admin", admin.clone());
+//! // Only `/admin` and below have CORS.
+//! let only_admin = CorsFairing::default().scope("/admin", admin);
+//! # let _ = (fairing, only_admin);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Why a request was refused
+//!
+//! A refused actual request still reaches its handler (the browser, not the server,
+//! withholds the response). The handler reads why with the [`CorsRejection`] request guard or
+//! the [`rejection`] function, which keep a [`Rejection<'static>`](Rejection) in the
+//! request's local cache. Every rejection, preflight or actual, is logged with
+//! [`log::debug!`].
+//!
+//! ```
+//! use cors_rocket::CorsRejection;
+//!
+//! #[rocket::get("/data")]
+//! fn data(refused: Option<CorsRejection<'_>>) -> String {
+//!     match refused {
+//!         // "CORS: origin `https://evil.example` is not allowed by the policy"
+//!         Some(rejection) => format!("the browser will hide this: {rejection}"),
+//!         None => "hello".to_owned(),
+//!     }
+//! }
+//! # let _ = rocket::routes![data];
+//! ```
+//!
+//! ## Header bytes Rocket does not pass on
+//!
+//! Rocket 0.5 drops a request header line whose value is not UTF-8, with a warning, before
+//! any fairing or route sees the request. An `Origin` made of such bytes therefore reaches
+//! the policy as no `Origin` at all: the request is answered as a non-CORS one. Browsers
+//! only send ASCII origins; non-ASCII origins that are UTF-8 reach the policy and are
+//! refused there.
+//!
+//! ## Costs
+//!
+//! Cloning the fairing bumps a reference count. The fairing registers for Rocket's
+//! `on_response` only, not `on_request`, and decides from the request's headers twice where
+//! needed (in its preflight route and in `on_response`) rather than keep the decision in the
+//! request's local cache, whose first use allocates. Every header it writes borrows: static
+//! values, the policy's build-time values (reached through Rocket's managed state, which
+//! lives as long as the request) and echoed request headers. So per response the fairing
+//! allocates only what Rocket makes it: the boxed future of `on_response` (Rocket's fairing
+//! trait is an `async_trait`), one for its preflight route's handler on `OPTIONS` requests,
+//! and the growth of Rocket's header map, which keeps each header's values in a `Vec`. A
+//! refused request costs the owned [`Rejection`] and its local-cache slot, and only when
+//! the application asks for it; an `Access-Control-Request-Headers` list that arrived split
+//! over lines costs the joined copy.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use cors_core::{CorsRequest, Decision, ResponseHeaders, Value};
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::{Header, Method, Status};
+use rocket::request::{self, FromRequest, Request};
+use rocket::response::Body;
+use rocket::route::{self, Handler, Route};
+use rocket::{Build, Data, Response, Rocket};
+
+pub use cors_core;
+pub use cors_core::{Cors, Rejection};
+
+/// A Rocket fairing that applies CORS policies, each to the requests at or under a base path.
+///
+/// `CorsFairing::new(policy)` applies one policy everywhere; [`CorsFairing::scope`] adds a
+/// policy for a base path. The most specific base wins, and a request under no base is left
+/// alone. Cloning bumps a reference count.
+#[derive(Debug, Clone, Default)]
+pub struct CorsFairing {
+    scopes: Arc<[Scope]>,
+}
+
+/// One policy and the base path it covers.
+#[derive(Debug, Clone)]
+struct Scope {
+    /// The base's path segments, as Rocket's router compares them (percent-decoded); none
+    /// for `/`.
+    base: Vec<String>,
+    policy: Cors,
+}
+
+impl Scope {
+    fn covers(&self, req: &Request<'_>) -> bool {
+        // Decoded segments, as Rocket routes on: `/%61dmin` reaches the `/admin` routes, so it
+        // must get the `/admin` policy too. Rocket caches them when it routes the request.
+        let mut segments = req.uri().path().segments();
+        self.base
+            .iter()
+            .all(|base| segments.next() == Some(base.as_str()))
+    }
+}
+
+impl CorsFairing {
+    /// A fairing applying `policy` to every request.
+    pub fn new(policy: Cors) -> Self {
+        CorsFairing::default().scope("/", policy)
+    }
+
+    /// Applies `policy` to the requests at `base` or under it (`/api` covers `/api` and
+    /// `/api/items`, not `/apis`), ahead of any less specific base. `base` is a path written
+    /// as Rocket mount points are, decoded (`/api/v1`); empty segments and a trailing `/` are
+    /// ignored, so `/` covers every path. A second policy for the same base replaces the
+    /// first.
+    pub fn scope(self, base: &str, policy: Cors) -> Self {
+        let base: Vec<String> = base
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let mut scopes: Vec<Scope> = self
+            .scopes
+            .iter()
+            .filter(|s| s.base != base)
+            .cloned()
+            .collect();
+        scopes.push(Scope { base, policy });
+        // Most specific first, so the first scope that covers a request is the one to apply.
+        scopes.sort_by_key(|s| std::cmp::Reverse(s.base.len()));
+        CorsFairing {
+            scopes: scopes.into(),
+        }
+    }
+}
+
+/// The fairing's scopes in Rocket's managed state, where a response fairing or a handler
+/// can borrow them for as long as the request lives: a response's headers may borrow only
+/// that long, and the fairing's `&self` is not.
+struct Registered(Arc<[Scope]>);
+
+/// The rank of the fairing's preflight route: ahead of every application route, so that no
+/// application handler sees a preflight the policy answers.
+const PREFLIGHT_RANK: isize = isize::MIN;
+
+#[rocket::async_trait]
+impl Fairing for CorsFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "CORS",
+            // Singleton: one fairing holds every scope, and its state is managed once.
+            kind: Kind::Ignite | Kind::Response | Kind::Singleton,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let mut route = Route::ranked(PREFLIGHT_RANK, Method::Options, "/<_..>", Preflight);
+        route.name = Some(Cow::Borrowed("cors-rocket preflight"));
+        Ok(rocket
+            .manage(Registered(self.scopes.clone()))
+            .mount("/", vec![route]))
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let Some(decision) = decide(req) else {
+            return;
+        };
+        if let Some(rejection) = decision.rejection() {
+            log::debug!("{} {}: {rejection}", req.method(), req.uri());
+        }
+        if let Some(status) = decision.respond_now() {
+            // The preflight route answered already; this only matters if something else did
+            // (another fairing rerouting the request): the answer is still the policy's
+            // status with an empty body.
+            res.set_status(Status::new(status.as_u16()));
+            *res.body_mut() = Body::default();
+            res.remove_header("Content-Type");
+        }
+        write_headers(res, decision.headers());
+    }
+}
+
+/// The fairing's own route: answers the preflights the policy answers now, forwards every
+/// other `OPTIONS` request to the application's routes.
+#[derive(Clone)]
+struct Preflight;
+
+#[rocket::async_trait]
+impl Handler for Preflight {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        match decide(req).and_then(|decision| decision.respond_now()) {
+            // An empty body; `on_response` adds the headers.
+            Some(status) => route::Outcome::Success(
+                Response::build()
+                    .status(Status::new(status.as_u16()))
+                    .finalize(),
+            ),
+            // Not found is the status Rocket forwards with when no route matches at all.
+            None => route::Outcome::Forward((data, Status::NotFound)),
+        }
+    }
+}
+
+/// The policy's decision for `req`, or `None` when no scope covers it (or the fairing was
+/// never ignited).
+fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
+    let Registered(scopes) = req.rocket().state::<Registered>()?;
+    let scope = scopes.iter().find(|scope| scope.covers(req))?;
+    Some(scope.policy.decide(&read(req)))
+}
+
+/// The parts of `req` the policy reads: its method and every line of the four CORS request
+/// headers, borrowed.
+fn read<'r>(req: &'r Request<'_>) -> CorsRequest<'r> {
+    let mut cors_req = CorsRequest::new(req.method().as_str().as_bytes());
+    let headers = req.headers();
+    for value in headers.get("Origin") {
+        cors_req.add_origin(value.as_bytes());
+    }
+    for value in headers.get("Access-Control-Request-Method") {
+        cors_req.add_request_method(value.as_bytes());
+    }
+    for value in headers.get("Access-Control-Request-Headers") {
+        cors_req.add_request_headers(value.as_bytes());
+    }
+    for value in headers.get("Access-Control-Request-Private-Network") {
+        cors_req.add_request_private_network(value.as_bytes());
+    }
+    cors_req
+}
+
+/// Writes the decision's headers: `Vary` beside the handler's, every other one replacing
+/// any of that name.
+fn write_headers<'r>(res: &mut Response<'r>, headers: &ResponseHeaders<'r>) {
+    for (name, value) in headers.iter() {
+        let value: Cow<'r, str> = match value {
+            Value::Static(s) => Cow::Borrowed(*s),
+            // Both borrow for the request's lifetime: the policy from managed state, the echo
+            // from the request's own header line.
+            Value::Policy(value) => text(value.as_bytes()),
+            Value::Echo(_, bytes) => text(bytes),
+            // Built for this request alone, inside the decision: it has to be copied.
+            Value::Built(value) => Cow::Owned(text(value.as_bytes()).into_owned()),
+        };
+        let header = Header::new(name.as_str(), value);
+        if name.is_appended() {
+            res.adjoin_header(header);
+        } else {
+            res.set_header(header);
+        }
+    }
+}
+
+/// Header bytes as Rocket's `str` values. The policy writes visible ASCII only (its own
+/// values, or echoes it validated from Rocket's UTF-8 headers), so the lossy copy is never
+/// made; it is there so no byte sequence can panic.
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// Why the policy refused `req`, if it did: its origin (an actual request) or its origin,
+/// method or headers (a preflight). `None` for an accepted or non-CORS request, and for one
+/// under no scope of the [`CorsFairing`].
+///
+/// The first call decides and keeps the answer in the request's local cache, so a refused
+/// request costs an owned copy of the offending value (at most
+/// [`MAX_REJECTION_VALUE`](cors_core::MAX_REJECTION_VALUE) bytes) only when asked.
+pub fn rejection<'r>(req: &'r Request<'_>) -> Option<&'r Rejection<'static>> {
+    req.local_cache(|| {
+        Refused(
+            decide(req)
+                .and_then(|decision| decision.rejection().cloned().map(Rejection::into_owned)),
+        )
+    })
+    .0
+    .as_ref()
+}
+
+/// The local-cache slot for [`rejection`]; a type of its own, so nothing else claims it.
+struct Refused(Option<Rejection<'static>>);
+
+/// A request guard for why the CORS policy refused the request: it succeeds with the
+/// [`Rejection`] for a refused request and forwards (404) otherwise, so take it as
+/// `Option<CorsRejection<'_>>` to see both.
+///
+/// ```
+/// use cors_rocket::CorsRejection;
+///
+/// #[rocket::get("/")]
+/// fn index(refused: Option<CorsRejection<'_>>) -> &'static str {
+///     if refused.is_some() { "the browser will hide this" } else { "hello" }
+/// }
+/// # let _ = rocket::routes![index];
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorsRejection<'r>(&'r Rejection<'static>);
+
+impl<'r> CorsRejection<'r> {
+    /// The rejection, for as long as the request lives.
+    pub fn get(self) -> &'r Rejection<'static> {
+        self.0
+    }
+}
+
+impl Deref for CorsRejection<'_> {
+    type Target = Rejection<'static>;
+
+    fn deref(&self) -> &Rejection<'static> {
+        self.0
+    }
+}
+
+impl fmt::Display for CorsRejection<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CorsRejection<'r> {
+    type Error = Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Infallible> {
+        match rejection(req) {
+            Some(rejection) => request::Outcome::Success(CorsRejection(rejection)),
+            None => request::Outcome::Forward(Status::NotFound),
+        }
+    }
+}
