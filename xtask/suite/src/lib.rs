@@ -90,3 +90,26 @@ pub const ADAPTERS: [&str; 4] = ["actix", "axum", "rocket", "warp"];
 pub fn binary_name(adapter: &str) -> String {
     format!("conformance-{adapter}{}", std::env::consts::EXE_SUFFIX)
 }
+
+/// The example server an integration test should drive: the one `cargo test --workspace`
+/// built beside the test itself (`…/target/<profile>/deps/<test>` →
+/// `…/target/<profile>/examples/conformance-<adapter>`). Fails, naming the command to run,
+/// when it is missing: a test that passes because it ran nothing would hide a broken
+/// adapter.
+pub fn example_binary_for_test(adapter: &str) -> Result<std::path::PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("the test's own path: {e}"))?;
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .ok_or("the test does not run from target/<profile>/deps")?;
+    let binary = profile_dir.join("examples").join(binary_name(adapter));
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(format!(
+            "{} is missing: run `cargo test --workspace` (or `cargo xtask test`), which builds \
+             the example servers; testing one package alone does not",
+            binary.display()
+        ))
+    }
+}

@@ -130,7 +130,7 @@ fn indent(text: &str) -> String {
 }
 
 /// A running server process.
-struct Server {
+pub struct Server {
     child: Child,
     addr: SocketAddr,
     stdout: Captured,
@@ -145,9 +145,14 @@ struct Stopped {
 }
 
 impl Server {
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Starts `binary` with the policy at `policy_path` on a free port and waits for
     /// its `listening on` line.
-    fn start(binary: &Path, policy_path: &Path) -> Result<Server, String> {
+    pub fn start(binary: &Path, policy_path: &Path) -> Result<Server, String> {
         let mut child = Command::new(binary)
             .arg("--config")
             .arg(policy_path)
@@ -218,7 +223,7 @@ impl Server {
     }
 
     /// The last lines the server wrote to stderr, for failure messages.
-    fn stderr_tail(&self) -> String {
+    pub fn stderr_tail(&self) -> String {
         self.stderr.wait_closed(Duration::from_millis(500));
         let bytes = self.stderr.bytes();
         let text = String::from_utf8_lossy(&bytes);

@@ -5,28 +5,9 @@
 //! A missing server fails its test rather than skipping it: a suite that passes
 //! because it ran nothing would hide a broken adapter.
 
-use std::path::PathBuf;
-
-use cors_conformance::binary_name;
-
-/// `…/target/debug/deps/conformance-<hash>` → `…/target/debug/examples/<binary>`.
-fn example_binary(adapter: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test runs from target/<profile>/deps");
-    profile_dir.join("examples").join(binary_name(adapter))
-}
-
 fn conformance(adapter: &str) {
-    let binary = example_binary(adapter);
-    assert!(
-        binary.is_file(),
-        "{} is missing: run `cargo test --workspace`, which builds the example servers \
-         (`cargo test -p cors-conformance` alone does not)",
-        binary.display()
-    );
+    let binary =
+        cors_conformance::example_binary_for_test(adapter).unwrap_or_else(|e| panic!("{e}"));
     let report = cors_conformance::run(&binary, adapter);
     println!("{report}");
     assert!(
