@@ -4,7 +4,9 @@
 //!   Debian's packages, when missing), then runs `cargo test --workspace [ARGS]`.
 //! - `conformance [--adapter NAME] [--no-build]`: builds the example servers in
 //!   release mode and runs the conformance suite against each.
-//! - `bench`, `soak`: not yet implemented.
+//! - `soak [--adapter NAME] [--requests N] [--no-build]`: the soak of `cors-soak` against
+//!   each release server.
+//! - `bench`: not yet implemented.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -20,8 +22,10 @@ tasks:
   conformance [--adapter NAME] [--no-build]
       build the example servers (release) and run the conformance suite
       against each, or only against NAME (actix, axum, rocket, warp)
-  bench       not yet implemented
-  soak        not yet implemented";
+  soak [--adapter NAME] [--requests N] [--no-build]
+      a million mixed, rejected and malformed requests over 64 connections
+      against each release server: answers checked, memory watched
+  bench       not yet implemented";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,7 +35,8 @@ fn main() -> ExitCode {
     match task.as_str() {
         "test" => test(rest),
         "conformance" => conformance(rest),
-        "bench" | "soak" => {
+        "soak" => soak(rest),
+        "bench" => {
             eprintln!("cargo xtask {task}: not yet implemented");
             ExitCode::FAILURE
         }
@@ -114,28 +119,50 @@ fn ensure_browser() -> Result<(), String> {
     }
 }
 
-/// `cargo xtask conformance [--adapter NAME] [--no-build]`.
-fn conformance(args: &[String]) -> ExitCode {
-    let mut adapters: Vec<&str> = ADAPTERS.to_vec();
-    let mut build = true;
+/// The options `conformance` and `soak` share.
+struct RunOptions {
+    adapters: Vec<&'static str>,
+    build: bool,
+    requests: Option<u64>,
+}
+
+/// Parses `[--adapter NAME] [--no-build]`, and `[--requests N]` where `requests` is true.
+fn run_options(args: &[String], requests: bool) -> Result<RunOptions, ExitCode> {
+    let mut options = RunOptions {
+        adapters: ADAPTERS.to_vec(),
+        build: true,
+        requests: None,
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--no-build" => build = false,
+            "--no-build" => options.build = false,
             "--adapter" => {
                 let Some(name) = args.next() else {
-                    return usage_error("--adapter needs a name");
+                    return Err(usage_error("--adapter needs a name"));
                 };
                 let Some(&known) = ADAPTERS.iter().find(|a| **a == name.as_str()) else {
                     let known = ADAPTERS.join(", ");
-                    return usage_error(&format!("unknown adapter `{name}` (one of: {known})"));
+                    return Err(usage_error(&format!(
+                        "unknown adapter `{name}` (one of: {known})"
+                    )));
                 };
-                adapters = vec![known];
+                options.adapters = vec![known];
             }
-            other => return usage_error(&format!("unexpected argument `{other}`")),
+            "--requests" if requests => {
+                let Some(n) = args.next().and_then(|n| n.parse().ok()) else {
+                    return Err(usage_error("--requests needs a whole number"));
+                };
+                options.requests = Some(n);
+            }
+            other => return Err(usage_error(&format!("unexpected argument `{other}`"))),
         }
     }
+    Ok(options)
+}
 
+/// Builds every example server in release mode; the directory they are in.
+fn release_examples(build: bool) -> Result<PathBuf, ExitCode> {
     let root = workspace_root();
     if build {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -149,17 +176,29 @@ fn conformance(args: &[String]) -> ExitCode {
                 eprintln!(
                     "error: `cargo build --release --examples --workspace` failed ({status})"
                 );
-                return ExitCode::FAILURE;
+                return Err(ExitCode::FAILURE);
             }
             Err(error) => {
                 eprintln!("error: cannot run cargo: {error}");
-                return ExitCode::FAILURE;
+                return Err(ExitCode::FAILURE);
             }
         }
     }
+    Ok(target_dir(&root).join("release").join("examples"))
+}
 
-    let examples = target_dir(&root).join("release").join("examples");
-    let reports: Vec<Report> = adapters
+/// `cargo xtask conformance [--adapter NAME] [--no-build]`.
+fn conformance(args: &[String]) -> ExitCode {
+    let options = match run_options(args, false) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let examples = match release_examples(options.build) {
+        Ok(dir) => dir,
+        Err(code) => return code,
+    };
+    let reports: Vec<Report> = options
+        .adapters
         .iter()
         .map(|adapter| {
             let binary = examples.join(binary_name(adapter));
@@ -170,6 +209,45 @@ fn conformance(args: &[String]) -> ExitCode {
 
     print_summary(&reports);
     if reports.iter().all(Report::is_success) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `cargo xtask soak [--adapter NAME] [--requests N] [--no-build]`: a million mixed,
+/// rejected and malformed requests (by default) against each release server.
+fn soak(args: &[String]) -> ExitCode {
+    let options = match run_options(args, true) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let examples = match release_examples(options.build) {
+        Ok(dir) => dir,
+        Err(code) => return code,
+    };
+    let reports: Vec<cors_soak::Report> = options
+        .adapters
+        .iter()
+        .map(|adapter| {
+            let binary = examples.join(binary_name(adapter));
+            let mut config = cors_soak::Config::new(&binary, adapter);
+            if let Some(n) = options.requests {
+                config = config.with_requests(n);
+            }
+            eprintln!(
+                "soaking {} with {} requests",
+                binary.display(),
+                config.requests
+            );
+            let report = cors_soak::run(&config);
+            println!("{report}");
+            report
+        })
+        .collect();
+    println!("{}", cors_soak::markdown_table(&reports));
+    println!("{}", cors_soak::outcomes_table(&reports));
+    if reports.iter().all(cors_soak::Report::is_success) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
