@@ -278,6 +278,10 @@ fn cors_request(req: &ServiceRequest) -> CorsRequest<'_> {
     for value in headers.get_all(header::ORIGIN) {
         cors.add_origin(value.as_bytes());
     }
+    // Only a preflight reads the other three headers.
+    if !cors.may_be_preflight() {
+        return cors;
+    }
     for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
         cors.add_request_method(value.as_bytes());
     }

@@ -52,9 +52,19 @@ impl CorsHeader {
         }
     }
 
-    /// The name as an `http` 1.x [`HeaderName`] (no allocation).
+    /// The name as an `http` 1.x [`HeaderName`]: a constant, no allocation, no parsing.
     pub fn header_name(self) -> HeaderName {
-        HeaderName::from_static(self.as_str())
+        use http::header;
+        match self {
+            CorsHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            CorsHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            CorsHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+            CorsHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+            CorsHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+            CorsHeader::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+            CorsHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            CorsHeader::Vary => header::VARY,
+        }
     }
 
     /// Whether the header is appended beside any the handler wrote (`Vary`, a list that
@@ -70,6 +80,20 @@ impl fmt::Display for CorsHeader {
         f.write_str(self.as_str())
     }
 }
+
+/// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
+const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+
+/// Every [`Value::Static`] the core writes, as a ready `HeaderValue`: converting one is then
+/// a clone of a constant rather than a byte-by-byte check.
+const STATIC_VALUES: [HeaderValue; 5] = [
+    HeaderValue::from_static("*"),
+    HeaderValue::from_static("true"),
+    HeaderValue::from_static(crate::policy::VARY_ORIGIN),
+    HeaderValue::from_static(crate::policy::VARY_PREFLIGHT),
+    HeaderValue::from_static(crate::policy::VARY_PREFLIGHT_PNA),
+];
 
 /// Which request header a [`Value::Echo`] repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,7 +138,11 @@ impl Value<'_> {
     /// The value as an `http` 1.x [`HeaderValue`], copying only echoes.
     pub fn to_header_value(&self) -> HeaderValue {
         match self {
-            Value::Static(s) => HeaderValue::from_static(s),
+            Value::Static(s) => STATIC_VALUES
+                .iter()
+                .find(|v| v.as_bytes() == s.as_bytes())
+                .cloned()
+                .unwrap_or_else(|| HeaderValue::from_static(s)),
             Value::Policy(v) => (*v).clone(),
             Value::Built(v) => v.clone(),
             // Echoes were validated (a serialized origin, a token, a token list), so they
@@ -194,7 +222,7 @@ impl<'a> ResponseHeaders<'a> {
                     Some(v) if v.as_bytes() == value.as_bytes() => v.clone(),
                     _ => value.to_header_value(),
                 };
-                (name.header_name(), name, value)
+                (name, value)
             })
             .collect();
         HttpHeaders { entries }
@@ -204,7 +232,7 @@ impl<'a> ResponseHeaders<'a> {
 /// CORS headers as owned `http` 1.x values, ready to write into a response.
 #[derive(Debug, Clone, Default)]
 pub struct HttpHeaders {
-    entries: SmallVec<[(HeaderName, CorsHeader, HeaderValue); 8]>,
+    entries: SmallVec<[(CorsHeader, HeaderValue); 8]>,
 }
 
 impl HttpHeaders {
@@ -213,16 +241,16 @@ impl HttpHeaders {
     pub fn write_to(self, headers: &mut HeaderMap) {
         // `Vary` first: `HeaderMap::append` reserves room for a new entry even when the
         // name exists, so appending into a map that still has that room avoids a growth.
-        let mut rest: SmallVec<[(HeaderName, HeaderValue); 8]> = SmallVec::new();
-        for (name, kind, value) in self.entries {
-            if kind.is_appended() {
-                headers.append(name, value);
+        let mut rest: SmallVec<[(CorsHeader, HeaderValue); 8]> = SmallVec::new();
+        for (name, value) in self.entries {
+            if name.is_appended() {
+                headers.append(name.header_name(), value);
             } else {
                 rest.push((name, value));
             }
         }
         for (name, value) in rest {
-            headers.insert(name, value);
+            headers.insert(name.header_name(), value);
         }
     }
 

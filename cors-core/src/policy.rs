@@ -14,12 +14,12 @@ use crate::request::CorsRequest;
 use crate::token::is_token;
 
 /// `Vary` on actual and non-CORS responses whose answer depends on `Origin`.
-const VARY_ORIGIN: &str = "Origin";
+pub(crate) const VARY_ORIGIN: &str = "Origin";
 /// `Vary` on every preflight response: its answer depends on all three request headers.
-const VARY_PREFLIGHT: &str =
+pub(crate) const VARY_PREFLIGHT: &str =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 /// `Vary` on every preflight response when Private Network Access is answered.
-const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Method, \
+pub(crate) const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Method, \
      Access-Control-Request-Headers, Access-Control-Request-Private-Network";
 
 /// Everything known when the policy was built.

@@ -386,3 +386,60 @@ fn rejection_reasons_name_the_value() {
     let owned = cors.decide(&req).rejection().unwrap().clone().into_owned();
     assert_eq!(owned.value().len(), cors_core::MAX_REJECTION_VALUE);
 }
+
+#[test]
+fn header_names_and_static_values_convert_exactly() {
+    use cors_core::{CorsHeader, Value};
+    for h in [
+        CorsHeader::AllowOrigin,
+        CorsHeader::AllowCredentials,
+        CorsHeader::AllowMethods,
+        CorsHeader::AllowHeaders,
+        CorsHeader::MaxAge,
+        CorsHeader::AllowPrivateNetwork,
+        CorsHeader::ExposeHeaders,
+        CorsHeader::Vary,
+    ] {
+        assert_eq!(h.header_name().as_str(), h.as_str());
+    }
+    for s in [
+        "*",
+        "true",
+        "Origin",
+        VARY_PF,
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
+        "not one of the constants",
+    ] {
+        assert_eq!(Value::Static(s).to_header_value().as_bytes(), s.as_bytes());
+    }
+}
+
+#[test]
+fn from_http_reads_preflight_headers_only_for_options() {
+    use http::{HeaderMap, HeaderValue, Method};
+    let cors = policy(EXACT);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "origin",
+        HeaderValue::from_static("https://app.example.com"),
+    );
+    headers.insert(
+        "access-control-request-method",
+        HeaderValue::from_static("PUT"),
+    );
+    let get = CorsRequest::from_http(&Method::GET, &headers);
+    assert!(!get.may_be_preflight());
+    assert!(matches!(
+        cors.decide(&get),
+        Decision::Actual {
+            rejection: None,
+            ..
+        }
+    ));
+    let options = CorsRequest::from_http(&Method::OPTIONS, &headers);
+    assert!(options.is_preflight());
+    assert!(matches!(
+        cors.decide(&options),
+        Decision::PreflightAccepted { .. }
+    ));
+}

@@ -295,6 +295,10 @@ fn read<'r>(req: &'r Request<'_>) -> CorsRequest<'r> {
     for value in headers.get("Origin") {
         cors_req.add_origin(value.as_bytes());
     }
+    // Only a preflight reads the other three headers.
+    if !cors_req.may_be_preflight() {
+        return cors_req;
+    }
     for value in headers.get("Access-Control-Request-Method") {
         cors_req.add_request_method(value.as_bytes());
     }
