@@ -6,7 +6,7 @@
 //!   release mode and runs the conformance suite against each.
 //! - `soak [--adapter NAME] [--requests N] [--no-build]`: the soak of `cors-soak` against
 //!   each release server.
-//! - `bench`: not yet implemented.
+//! - `bench [ARGS]`: runs `cors-benches`' `bench-report`, which writes `BENCHMARKS.md`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -25,7 +25,9 @@ tasks:
   soak [--adapter NAME] [--requests N] [--no-build]
       a million mixed, rejected and malformed requests over 64 connections
       against each release server: answers checked, memory watched
-  bench       not yet implemented";
+  bench [ARGS]
+      every adapter against its framework's usual CORS middleware, in one
+      run; writes BENCHMARKS.md (ARGS go to cors-benches' bench-report)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,10 +38,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "conformance" => conformance(rest),
         "soak" => soak(rest),
-        "bench" => {
-            eprintln!("cargo xtask {task}: not yet implemented");
-            ExitCode::FAILURE
-        }
+        "bench" => bench(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -116,6 +115,32 @@ fn ensure_browser() -> Result<(), String> {
         Some(missing) => Err(format!(
             "{missing} is still missing after installing {packages}"
         )),
+    }
+}
+
+/// `cargo xtask bench [ARGS]`: the benchmark report, `BENCHMARKS.md`.
+fn bench(args: &[String]) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "cors-benches",
+            "--bin",
+            "bench-report",
+            "--",
+        ])
+        .args(args)
+        .current_dir(workspace_root())
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: cannot run cargo: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
