@@ -62,20 +62,7 @@ fn test(args: &[String]) -> ExitCode {
         eprintln!("error: {message}");
         return ExitCode::FAILURE;
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["test", "--workspace"])
-        .args(args)
-        .current_dir(workspace_root())
-        .status();
-    match status {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(error) => {
-            eprintln!("error: cannot run cargo: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    run_cargo(&["test", "--workspace"], args)
 }
 
 /// Installs Chromium and ChromeDriver with apt-get when either is missing.
@@ -120,9 +107,8 @@ fn ensure_browser() -> Result<(), String> {
 
 /// `cargo xtask bench [ARGS]`: the benchmark report, `BENCHMARKS.md`.
 fn bench(args: &[String]) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
+    run_cargo(
+        &[
             "run",
             "--release",
             "-p",
@@ -130,8 +116,17 @@ fn bench(args: &[String]) -> ExitCode {
             "--bin",
             "bench-report",
             "--",
-        ])
-        .args(args)
+        ],
+        args,
+    )
+}
+
+/// Runs cargo in the workspace root with `fixed` then `extra` arguments; its verdict.
+fn run_cargo(fixed: &[&str], extra: &[String]) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(fixed)
+        .args(extra)
         .current_dir(workspace_root())
         .status();
     match status {
