@@ -2,8 +2,6 @@
 //! same request goes through the same app with and without it, and the allocations made
 //! on this thread while serving it are compared.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -16,51 +14,7 @@ use actix_web::test::{init_service, TestRequest};
 use actix_web::web::{self, BytesMut};
 use actix_web::{App, Error, HttpResponse};
 use cors_actix::{cors_core, Cors};
-
-/// Counts allocations made on the current thread while `COUNTING` is set, so tests running
-/// in parallel on other threads do not disturb the count.
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn record() {
-    // `try_with`: the allocator may run while this thread's locals are being torn down.
-    let _ = COUNTING.try_with(|counting| {
-        if counting.get() {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting touches
-// only `const`-initialised thread locals, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record();
-        // SAFETY: the caller's contract is `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use cors_conformance::alloc::{count, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -127,16 +81,14 @@ impl Scenario {
 /// never wait, so no other task runs in between.
 fn count_allocations<F: Future>(call: impl FnOnce() -> F) -> (usize, F::Output) {
     let mut cx = Context::from_waker(Waker::noop());
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    let mut future = pin!(call());
-    let output = loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            break output;
+    count(|| {
+        let mut future = pin!(call());
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                break output;
+            }
         }
-    };
-    COUNTING.with(|c| c.set(false));
-    (ALLOCATIONS.with(Cell::get), output)
+    })
 }
 
 /// Allocations made serving one request of `scenario`, once the framework's pools

@@ -8,56 +8,15 @@
 //! The routers are finished with `.with_state(())`, as `axum::serve` does: an unfinished
 //! `Router` turns its handlers into routes on every request, which would drown the numbers.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use cors_axum::{Cors, CorsLayer};
+use cors_conformance::alloc::{count, CountingAllocator};
 use tower::layer::util::Identity;
 use tower::ServiceExt;
-
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: the allocator also runs while thread-locals are being torn down.
-    let _ = COUNTING.try_with(|counting| {
-        if counting.get() {
-            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        }
-    });
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; counting touches only
-// const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -158,13 +117,10 @@ fn allocations(app: &Router, make: fn() -> Request<Body>, expect: StatusCode) ->
     for _ in 0..4 {
         let app = app.clone();
         let req = make();
-        ALLOCATIONS.with(|n| n.set(0));
-        COUNTING.with(|c| c.set(true));
-        let response = runtime.block_on(app.oneshot(req)).unwrap();
-        COUNTING.with(|c| c.set(false));
+        let (n, response) = count(|| runtime.block_on(app.oneshot(req)).unwrap());
         assert_eq!(response.status(), expect);
         drop(response);
-        counts.push(ALLOCATIONS.with(Cell::get));
+        counts.push(n);
     }
     // The first run may pay for lazily initialised state; the rest must agree.
     let steady = counts[1];

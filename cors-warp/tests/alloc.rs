@@ -1,54 +1,16 @@
 //! Heap allocations the wrapper adds per request: the same request through the same app
 //! with and without [`cors_warp::wrap`], counted on this thread only.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 
+use cors_conformance::alloc::{count, CountingAllocator};
 use cors_warp::Cors;
 use warp::http::{HeaderValue, Response};
 use warp::test::RequestBuilder;
 use warp::{Filter, Reply};
 
-struct Counting;
-
-thread_local! {
-    // Only the thread that runs a measurement counts, and into its own counter, so tests
-    // running in parallel on other threads do not disturb it.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    }
-}
-
-// SAFETY: every call is passed to `System` unchanged; counting has no other effect.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 const APP: &str = "https://app.example.com";
 
@@ -89,11 +51,7 @@ where
         .unwrap();
     runtime.block_on(make().reply(filter));
     let request = make();
-    ALLOCATIONS.set(0);
-    COUNTING.set(true);
-    let response = runtime.block_on(request.reply(filter));
-    COUNTING.set(false);
-    let counted = ALLOCATIONS.get();
+    let (counted, response) = count(|| runtime.block_on(request.reply(filter)));
     drop(response);
     counted
 }

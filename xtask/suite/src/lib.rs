@@ -72,6 +72,7 @@
 //! assert!(report.is_success());
 //! ```
 
+pub mod alloc;
 pub mod case;
 pub mod check;
 pub mod client;
