@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use cors_conformance::client::escape;
-use cors_conformance::runner::{SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT};
+use cors_conformance::runner::{parse_listening_line, SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT};
 
 /// What the soak needs to know about the server while it runs.
 pub(crate) trait Watch: Sync {
@@ -179,21 +179,6 @@ fn keep_tail(mut pipe: impl Read, kept: &Mutex<Vec<u8>>) {
     }
 }
 
-/// `listening on http://127.0.0.1:8080\n` → 8080.
-fn parse_listening_line(line: &[u8]) -> Option<u16> {
-    let line = line.strip_suffix(b"\n")?;
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let port = line.strip_prefix(b"listening on http://127.0.0.1:")?;
-    if port.is_empty() || !port.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(port)
-        .ok()?
-        .parse()
-        .ok()
-        .filter(|&p| p != 0)
-}
-
 /// `VmRSS` of process `pid` from `/proc/<pid>/status`, in KiB.
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -246,30 +231,6 @@ fn unique() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn listening_line() {
-        assert_eq!(
-            parse_listening_line(b"listening on http://127.0.0.1:8080\n"),
-            Some(8080)
-        );
-        assert_eq!(
-            parse_listening_line(b"listening on http://127.0.0.1:1\r\n"),
-            Some(1)
-        );
-        assert_eq!(
-            parse_listening_line(b"listening on http://127.0.0.1:8080"),
-            None
-        );
-        assert_eq!(
-            parse_listening_line(b"listening on http://0.0.0.0:80\n"),
-            None
-        );
-        assert_eq!(
-            parse_listening_line(b"listening on http://127.0.0.1:0\n"),
-            None
-        );
-    }
 
     #[test]
     fn vm_rss() {

@@ -362,8 +362,8 @@ impl Captured {
     }
 }
 
-/// `listening on http://127.0.0.1:8080\n` → 8080.
-fn parse_listening_line(line: &[u8]) -> Option<u16> {
+/// `listening on http://127.0.0.1:8080\n` → 8080: the contract's line, newline included.
+pub fn parse_listening_line(line: &[u8]) -> Option<u16> {
     let line = line.strip_suffix(b"\n")?;
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let port = line.strip_prefix(b"listening on http://127.0.0.1:")?;
