@@ -71,12 +71,12 @@ pub struct Headers {
 }
 
 /// A value to write, from the core's.
-fn value(value: &Value<'_>, found: &Found<'_>) -> HeaderValue {
+fn value(value: Value<'_>, found: &Found<'_>) -> HeaderValue {
     match value {
         Value::Static(s) => static_value(s),
-        Value::Policy(v) => (*v).clone(),
+        Value::Policy(v) => v.clone(),
         Value::Built(v) => v.clone(),
-        Value::Echo(echo, bytes) => found.echo(*echo, bytes),
+        Value::Echo(echo, bytes) => found.echo(echo, bytes),
     }
 }
 

@@ -312,7 +312,7 @@ impl Shared {
     fn header_value(
         &self,
         name: CorsHeader,
-        value: &Value<'_>,
+        value: Value<'_>,
         request: &HeaderMap,
     ) -> Option<HeaderValue> {
         let converted = match (value, name) {
@@ -328,7 +328,7 @@ impl Shared {
                 // The request's own value: a reference-count bump, not a copy.
                 request
                     .get(echoed)
-                    .filter(|v| v.as_bytes() == *bytes)
+                    .filter(|v| v.as_bytes() == bytes)
                     .cloned()
             }
             _ => None,

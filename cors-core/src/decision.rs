@@ -106,9 +106,10 @@ pub enum Echo {
     RequestHeaders,
 }
 
-/// A header value to write. Every variant but [`Value::Built`] borrows: the policy's
-/// values were computed when it was built, and echoes point into the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A header value to write. Every variant borrows, so a `Value` is `Copy` and a
+/// [`Decision`] has nothing to drop but the rare list it had to rebuild: the policy's values
+/// were computed when it was built, and echoes point into the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'a> {
     /// A fixed value such as `*`, `true` or `Origin`.
     Static(&'static str),
@@ -119,37 +120,44 @@ pub enum Value<'a> {
     /// The request's own header line, repeated byte for byte. An adapter on `http` 1.x can
     /// clone the request's `HeaderValue` instead of copying the bytes.
     Echo(Echo, &'a [u8]),
-    /// A value built for this request: only `Access-Control-Allow-Headers` for a request
-    /// list that was split over lines or had empty elements.
-    Built(HeaderValue),
+    /// A value built for this request, owned by its [`ResponseHeaders`]: only
+    /// `Access-Control-Allow-Headers` for a request list that was split over lines or had
+    /// empty elements.
+    Built(&'a HeaderValue),
 }
 
-impl Value<'_> {
+impl<'a> Value<'a> {
     /// The value's bytes (visible ASCII).
-    pub fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(self) -> &'a [u8] {
         match self {
             Value::Static(s) => s.as_bytes(),
-            Value::Policy(v) => v.as_bytes(),
-            Value::Built(v) => v.as_bytes(),
+            Value::Policy(v) | Value::Built(v) => v.as_bytes(),
             Value::Echo(_, b) => b,
         }
     }
 
     /// The value as an `http` 1.x [`HeaderValue`], copying only echoes.
-    pub fn to_header_value(&self) -> HeaderValue {
+    pub fn to_header_value(self) -> HeaderValue {
         match self {
             Value::Static(s) => STATIC_VALUES
                 .iter()
                 .find(|v| v.as_bytes() == s.as_bytes())
                 .cloned()
                 .unwrap_or_else(|| HeaderValue::from_static(s)),
-            Value::Policy(v) => (*v).clone(),
-            Value::Built(v) => v.clone(),
+            Value::Policy(v) | Value::Built(v) => v.clone(),
             // Echoes were validated (a serialized origin, a token, a token list), so they
             // are valid header values; the empty fallback is unreachable.
             Value::Echo(_, b) => HeaderValue::from_bytes(b).unwrap_or(HeaderValue::from_static("")),
         }
     }
+}
+
+/// What a slot of [`ResponseHeaders`] holds: a [`Value`], with the rebuilt list kept
+/// beside the slots rather than in one (so that slots need no drop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot<'a> {
+    Value(Value<'a>),
+    Built,
 }
 
 /// Every header in the order it is written: the slots of [`ResponseHeaders`].
@@ -166,41 +174,81 @@ const ORDER: [CorsHeader; 8] = [
 
 /// The CORS headers to add to a response, in the order to write them.
 ///
-/// One slot per header, indexed by [`CorsHeader`]: setting one is a store, and nothing is
-/// counted or grown on the hot path.
+/// One slot per header, indexed by [`CorsHeader`], and a bit per slot in use: setting one
+/// is a store, counting them one instruction, and nothing is grown or dropped on the hot
+/// path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseHeaders<'a> {
-    slots: [Option<Value<'a>>; 8],
+    present: u8,
+    slots: [Option<Slot<'a>>; 8],
+    built: Option<HeaderValue>,
 }
 
 impl<'a> ResponseHeaders<'a> {
     #[inline]
     pub(crate) fn push(&mut self, name: CorsHeader, value: Value<'a>) {
         // `CorsHeader`'s discriminants are its places in `ORDER`.
-        self.slots[name as usize] = Some(value);
+        self.slots[name as usize] = Some(Slot::Value(value));
+        self.present |= 1 << name as u8;
+    }
+
+    /// Sets a value built for this request.
+    pub(crate) fn push_built(&mut self, name: CorsHeader, value: HeaderValue) {
+        self.built = Some(value);
+        self.slots[name as usize] = Some(Slot::Built);
+        self.present |= 1 << name as u8;
+    }
+
+    fn value(&self, slot: Slot<'a>) -> Option<Value<'_>> {
+        match slot {
+            Slot::Value(value) => Some(value),
+            Slot::Built => self.built.as_ref().map(Value::Built),
+        }
     }
 
     /// Every header, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, &Value<'a>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, Value<'_>)> {
         ORDER
             .iter()
             .zip(&self.slots)
-            .filter_map(|(name, value)| value.as_ref().map(|v| (*name, v)))
+            .filter_map(|(name, slot)| Some((*name, self.value((*slot)?)?)))
+    }
+
+    /// Every header, in order, with the values that borrow only the policy and the request
+    /// (for `'a`, which may outlive these headers) and `None` for the one value built for
+    /// this request, which [`ResponseHeaders::built`] lends. For adapters whose responses
+    /// may borrow the request, such as Rocket's; [`ResponseHeaders::iter`] is simpler.
+    pub fn iter_lasting(&self) -> impl Iterator<Item = (CorsHeader, Option<Value<'a>>)> + '_ {
+        ORDER
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(name, slot)| match (*slot)? {
+                Slot::Value(value) => Some((*name, Some(value))),
+                Slot::Built => Some((*name, None)),
+            })
+    }
+
+    /// The value built for this request, if there is one (an
+    /// `Access-Control-Allow-Headers` list that arrived split or with empty elements).
+    pub fn built(&self) -> Option<&HeaderValue> {
+        self.built.as_ref()
     }
 
     /// The value of one header, if present.
-    pub fn get(&self, name: CorsHeader) -> Option<&Value<'a>> {
-        self.slots[name as usize].as_ref()
+    pub fn get(&self, name: CorsHeader) -> Option<Value<'_>> {
+        self.value(self.slots[name as usize]?)
     }
 
     /// How many headers.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
+        self.present.count_ones() as usize
     }
 
     /// Whether there are none.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.slots.iter().all(Option::is_none)
+        self.present == 0
     }
 
     /// Owned `http` 1.x headers, taking echoes from `request`'s own header values (a

@@ -269,18 +269,21 @@ impl Cors {
         // Likewise echo the requested names, each of which was checked above; `*` would
         // neither cover `authorization` nor work with credentials (Fetch #cors-preflight-fetch, the header checks).
         if requested.names > 0 {
-            let value = if requested.echo_as_is {
-                Value::Echo(Echo::RequestHeaders, lines[0])
+            if requested.echo_as_is {
+                headers.push(
+                    CorsHeader::AllowHeaders,
+                    Value::Echo(Echo::RequestHeaders, lines[0]),
+                );
             } else {
                 // Chromium fails a preflight whose Access-Control-Allow-Headers has an empty
                 // element, so a split or sloppy list is rebuilt clean. Tokens and commas are
                 // valid header-value bytes, so this cannot fail.
-                Value::Built(
+                headers.push_built(
+                    CorsHeader::AllowHeaders,
                     HeaderValue::from_bytes(&header::join_requested(lines))
                         .unwrap_or(HeaderValue::from_static("")),
-                )
-            };
-            headers.push(CorsHeader::AllowHeaders, value);
+                );
+            }
         }
         if let Some(max_age) = &self.policy.max_age {
             headers.push(CorsHeader::MaxAge, Value::Policy(max_age));

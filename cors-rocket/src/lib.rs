@@ -314,15 +314,17 @@ fn read<'r>(req: &'r Request<'_>) -> CorsRequest<'r> {
 /// Writes the decision's headers: `Vary` beside the handler's, every other one replacing
 /// any of that name.
 fn write_headers<'r>(res: &mut Response<'r>, headers: &ResponseHeaders<'r>) {
-    for (name, value) in headers.iter() {
+    for (name, value) in headers.iter_lasting() {
         let value: Cow<'r, str> = match value {
-            Value::Static(s) => Cow::Borrowed(*s),
+            Some(Value::Static(s)) => Cow::Borrowed(s),
             // Both borrow for the request's lifetime: the policy from managed state, the echo
             // from the request's own header line.
-            Value::Policy(value) => text(value.as_bytes()),
-            Value::Echo(_, bytes) => text(bytes),
+            Some(Value::Policy(value) | Value::Built(value)) => text(value.as_bytes()),
+            Some(Value::Echo(_, bytes)) => text(bytes),
             // Built for this request alone, inside the decision: it has to be copied.
-            Value::Built(value) => Cow::Owned(text(value.as_bytes()).into_owned()),
+            None => {
+                Cow::Owned(text(headers.built().map_or(&[][..], |v| v.as_bytes())).into_owned())
+            }
         };
         let header = Header::new(name.as_str(), value);
         if name.is_appended() {
