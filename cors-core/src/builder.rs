@@ -1,7 +1,6 @@
 //! The builder every adapter shares: collects settings, validates them all at once, and
 //! computes every header value the policy will ever send.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use http::{HeaderValue, StatusCode};
@@ -307,12 +306,10 @@ impl CorsBuilder {
             }
             return Origins::Any;
         }
-        let mut exact = HashSet::default();
+        let mut exact = Vec::new();
         for value in &self.origins {
             match origin::parse(value.as_bytes()) {
-                Ok(_) => {
-                    exact.insert(value.as_bytes().into());
-                }
+                Ok(_) => exact.push(value.as_bytes().into()),
                 Err(why) => problems.push(Problem::InvalidOrigin {
                     field: Field::AllowOrigins,
                     value: value.clone(),
@@ -337,7 +334,7 @@ impl CorsBuilder {
             }
         }
         Origins::Listed {
-            exact,
+            exact: origin::ExactOrigins::new(exact),
             patterns,
             predicate: self.predicate.clone(),
         }

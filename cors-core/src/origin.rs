@@ -165,6 +165,109 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Byte classes for [`read`]: one table look-up per byte.
+const SCHEME: u8 = 1;
+const HOST: u8 = 2;
+const IPV6: u8 = 4;
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            class |= SCHEME | HOST;
+        }
+        match c {
+            b'+' | b'.' => class |= SCHEME,
+            b'-' => class |= SCHEME | HOST,
+            b'_' => class |= HOST,
+            _ => {}
+        }
+        if c.is_ascii_digit() || matches!(c, b'a'..=b'f' | b':' | b'.') {
+            class |= IPV6;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// [`parse`] for the request path: the same answer (tests hold the two to it), in one pass
+/// over the bytes and without saying why a value is refused. A request's `Origin` is read
+/// with this; a policy's origins, which need the reason, with [`parse`].
+#[inline]
+pub(crate) fn read(bytes: &[u8]) -> Option<Serialized<'_>> {
+    if bytes == b"null" {
+        return Some(Serialized::Null);
+    }
+    let n = bytes.len();
+    let class = |i: usize, c: u8| i < n && CLASS[bytes[i] as usize] & c != 0;
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), lower-case in a serialization.
+    if !bytes.first()?.is_ascii_lowercase() {
+        return None;
+    }
+    let mut i = 1;
+    while class(i, SCHEME) {
+        i += 1;
+    }
+    let scheme = &bytes[..i];
+    if !bytes[i..].starts_with(b"://") {
+        return None;
+    }
+    i += 3;
+    let host_start = i;
+    if bytes.get(i) == Some(&b'[') {
+        i += 1;
+        while class(i, IPV6) {
+            i += 1;
+        }
+        if i == host_start + 1 || bytes.get(i) != Some(&b']') {
+            return None;
+        }
+        i += 1;
+    } else {
+        // Non-empty labels separated by single dots.
+        loop {
+            let label_start = i;
+            while class(i, HOST) {
+                i += 1;
+            }
+            if i == label_start {
+                return None;
+            }
+            if bytes.get(i) != Some(&b'.') {
+                break;
+            }
+            i += 1;
+        }
+    }
+    let host = &bytes[host_start..i];
+    let port = match &bytes[i..] {
+        [] => None,
+        // One to five digits, no leading zero, at most 65535, not the scheme's default.
+        [b':', digits @ ..] => {
+            if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
+                return None;
+            }
+            let mut port = 0u32;
+            for &d in digits {
+                if !d.is_ascii_digit() {
+                    return None;
+                }
+                port = port * 10 + u32::from(d - b'0');
+            }
+            let port = u16::try_from(port).ok()?;
+            if default_port(scheme) == Some(port) {
+                return None;
+            }
+            Some(port)
+        }
+        _ => return None,
+    };
+    Some(Serialized::Tuple(Tuple { scheme, host, port }))
+}
+
 /// Best effort at what the user meant, for error messages.
 pub(crate) fn suggest(value: &str) -> String {
     let lower = value.to_ascii_lowercase();
@@ -392,6 +495,47 @@ impl PatternSet {
     }
 }
 
+/// Up to this many listed origins are compared one by one; more are hashed. Either way a
+/// look-up costs a bounded amount, whatever the size of the list.
+const LINEAR_ORIGINS: usize = 4;
+
+/// The exact origins of a policy.
+#[derive(Debug, Clone)]
+pub(crate) enum ExactOrigins {
+    /// A few: a length check, then a comparison, per origin, is cheaper than hashing.
+    Few(Vec<Box<[u8]>>),
+    /// Many: one hash look-up.
+    Many(HashSet<Box<[u8]>, RandomState>),
+}
+
+impl ExactOrigins {
+    pub(crate) fn new(origins: Vec<Box<[u8]>>) -> Self {
+        let mut origins = origins;
+        origins.sort();
+        origins.dedup();
+        if origins.len() <= LINEAR_ORIGINS {
+            ExactOrigins::Few(origins)
+        } else {
+            ExactOrigins::Many(origins.into_iter().collect())
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, origin: &[u8]) -> bool {
+        match self {
+            ExactOrigins::Few(origins) => origins.iter().any(|o| **o == *origin),
+            ExactOrigins::Many(set) => set.contains(origin),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            ExactOrigins::Few(origins) => origins.len(),
+            ExactOrigins::Many(set) => set.len(),
+        }
+    }
+}
+
 /// A predicate deciding origins the lists do not.
 pub(crate) type Predicate = std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
@@ -402,7 +546,7 @@ pub(crate) enum Origins {
     Any,
     /// Listed origins, patterns and an optional predicate; answered by echoing the origin.
     Listed {
-        exact: HashSet<Box<[u8]>, RandomState>,
+        exact: ExactOrigins,
         patterns: PatternSet,
         predicate: Option<Predicate>,
     },
@@ -437,9 +581,9 @@ impl Origins {
     /// Whether `origin` (one `Origin` value, raw bytes) is allowed.
     pub(crate) fn check(&self, origin: &[u8]) -> Result<(), Refusal> {
         match self {
-            Origins::Any => match parse(origin) {
-                Ok(_) => Ok(()),
-                Err(_) => Err(Refusal::NotSerialized),
+            Origins::Any => match read(origin) {
+                Some(_) => Ok(()),
+                None => Err(Refusal::NotSerialized),
             },
             Origins::Listed {
                 exact,
@@ -451,12 +595,12 @@ impl Origins {
                 if exact.contains(origin) {
                     return Ok(());
                 }
-                let tuple = match parse(origin) {
-                    Ok(Serialized::Tuple(t)) => t,
+                let tuple = match read(origin) {
+                    Some(Serialized::Tuple(t)) => t,
                     // `null` is allowed only when listed, never by a pattern or predicate:
                     // sandboxed documents and local files share it.
-                    Ok(Serialized::Null) => return Err(Refusal::NotAllowed),
-                    Err(_) => return Err(Refusal::NotSerialized),
+                    Some(Serialized::Null) => return Err(Refusal::NotAllowed),
+                    None => return Err(Refusal::NotSerialized),
                 };
                 if patterns.matches(&tuple) {
                     return Ok(());
@@ -532,6 +676,119 @@ mod tests {
         ] {
             let got = parse(bad.as_bytes()).unwrap_err();
             assert!(got.contains(why), "{bad}: {got}");
+        }
+    }
+
+    /// `read` (the request path) must answer exactly as `parse` (the policy path).
+    fn assert_same_reading(bytes: &[u8]) {
+        assert_eq!(
+            read(bytes),
+            parse(bytes).ok(),
+            "{:?}",
+            bytes.escape_ascii().to_string()
+        );
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_the_parser() {
+        let cases: &[&str] = &[
+            "null",
+            "https://example.com",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+            "chrome-extension://abcdef",
+            "http://under_score.example",
+            "a://b",
+            "a+.-://b",
+            "",
+            "n",
+            "nul",
+            "null ",
+            "Null",
+            "example.com",
+            "https://",
+            "https:/",
+            "https:",
+            "https://example.com/",
+            "https://example.com?q",
+            "https://example.com#f",
+            "https://example.com\\",
+            "HTTPS://example.com",
+            "hTtps://example.com",
+            "https://Example.com",
+            "https://example.com:443",
+            "http://example.com:80",
+            "ftp://example.com:21",
+            "ws://a:80",
+            "wss://a:443",
+            "https://a:80",
+            "http://a:443",
+            "http://example.com:",
+            "http://example.com:0",
+            "http://example.com:080",
+            "http://example.com:65535",
+            "http://example.com:65536",
+            "http://example.com:99999",
+            "http://example.com:100000",
+            "http://example.com:8a",
+            "http://a:1:2",
+            "https://.example.com",
+            "https://example..com",
+            "https://example.com.",
+            "https://*.example.com",
+            "https://u@example.com",
+            "https://exa mple.com",
+            "https://a.com,b.com",
+            "http://[::1",
+            "http://[::1]x",
+            "http://[::G]",
+            "http://[]",
+            "http://[::1]:",
+            "http://[::1]:0",
+            "http://[::1]:8080",
+            "http://[[::1]]",
+            "http://a]",
+            "http://[a",
+            "1https://a.com",
+            "-://a",
+            "a:://b",
+            "a:/b://c",
+            "https:///a",
+            "https://a//",
+            "https://a:b@c",
+            "https://a.b.c.d.e.f",
+            "https://\u{e9}.com",
+            "http://127.0.0.1",
+            "http://127.0.0.1:08",
+        ];
+        for case in cases {
+            assert_same_reading(case.as_bytes());
+        }
+        assert_same_reading(b"https://ex\xffample.com");
+        assert_same_reading(b"https://example.com\0");
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_on_the_fuzz_corpus() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/origin");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("the committed origin corpus") {
+            let bytes = std::fs::read(entry.expect("a corpus entry").path()).expect("readable");
+            assert_same_reading(&bytes);
+            seen += 1;
+        }
+        assert!(seen > 100, "only {seen} corpus inputs");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Strings built from the bytes that matter to the grammar, so that nearly-valid
+        /// origins are common.
+        #[test]
+        fn the_one_pass_reader_agrees_on_near_origins(
+            s in "(https?|ws|ftp|a[a-z0-9+.-]{0,3}|[A-Z0-9]{1,2})?(:|://|:/)?\\[?[a-z0-9.:_\\-\\[\\]A-F@/?#*]{0,16}(:[0-9]{0,6})?"
+        ) {
+            assert_same_reading(s.as_bytes());
         }
     }
 
@@ -647,10 +904,8 @@ mod tests {
 
     #[test]
     fn exact_origin_check() {
-        let mut exact = HashSet::default();
-        exact.insert(Box::from(&b"https://example.com"[..]));
         let origins = Origins::Listed {
-            exact,
+            exact: ExactOrigins::new(vec![Box::from(&b"https://example.com"[..])]),
             patterns: PatternSet::default(),
             predicate: Some(std::sync::Arc::new(|o: &str| {
                 o.ends_with(".test") || o == "null"
