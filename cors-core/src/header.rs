@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use ahash::RandomState;
 
-use crate::token::{is_token, trim_ows};
+use crate::token::{is_tchar, trim_ows};
 
 /// Fetch #forbidden-request-header: scripts can never set these, so allowing
 /// one in a policy does nothing. (Names starting with `proxy-` or `sec-` are forbidden too.)
@@ -189,34 +189,71 @@ pub(crate) fn check_requested<'a>(
     let mut empty = 0;
     // Canonical spacing: names separated by `,` or `, `, nothing else around them.
     let mut canonical = true;
-    for line in lines {
-        for (i, element) in line.split(|&b| b == b',').enumerate() {
-            let name = trim_ows(element);
-            canonical &= element.len() == name.len()
-                || (i > 0 && element.len() == name.len() + 1 && element[0] == b' ');
+    for &line in lines {
+        // One pass over the line, one element (`OWS token OWS`, up to a comma) at a time.
+        let n = line.len();
+        let mut i = 0;
+        let mut first = true;
+        loop {
+            let start = i;
+            while i < n && is_ows(line[i]) {
+                i += 1;
+            }
+            let lead = i - start;
+            let name_start = i;
+            while i < n && is_tchar(line[i]) {
+                i += 1;
+            }
+            let name = &line[name_start..i];
+            let name_end = i;
+            while i < n && is_ows(line[i]) {
+                i += 1;
+            }
+            let trail = i - name_end;
+            if i < n && line[i] != b',' {
+                // A byte that is neither a token's, whitespace nor a comma: the element is
+                // not a token. The refusal names the whole element, trimmed.
+                let end = line[i..]
+                    .iter()
+                    .position(|&b| b == b',')
+                    .map_or(n, |p| i + p);
+                names += 1;
+                if names > MAX_REQUESTED_HEADER_NAMES {
+                    return Err(Refusal::TooLarge(Limit::Names));
+                }
+                return Err(Refusal::Invalid(trim_ows(&line[start..end])));
+            }
+            canonical &= trail == 0 && (lead == 0 || (!first && lead == 1 && line[start] == b' '));
             if name.is_empty() {
                 empty += 1;
                 if empty > MAX_EMPTY_ELEMENTS {
                     return Err(Refusal::TooLarge(Limit::EmptyElements));
                 }
-                continue;
+            } else {
+                names += 1;
+                if names > MAX_REQUESTED_HEADER_NAMES {
+                    return Err(Refusal::TooLarge(Limit::Names));
+                }
+                if !allowed.allows(name) {
+                    return Err(Refusal::NotAllowed(name));
+                }
             }
-            names += 1;
-            if names > MAX_REQUESTED_HEADER_NAMES {
-                return Err(Refusal::TooLarge(Limit::Names));
+            if i == n {
+                break;
             }
-            if !is_token(name) {
-                return Err(Refusal::Invalid(name));
-            }
-            if !allowed.allows(name) {
-                return Err(Refusal::NotAllowed(name));
-            }
+            i += 1; // the comma
+            first = false;
         }
     }
     Ok(Requested {
         names,
         echo_as_is: lines.len() == 1 && empty == 0 && canonical,
     })
+}
+
+#[inline]
+fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
 /// Every requested name, in order, joined by `,`: for requests that cannot be echoed as is.
@@ -240,6 +277,88 @@ pub(crate) fn join_requested(lines: &[&[u8]]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::token::is_token;
+
+    /// The list check as first written (split, trim, check), kept as the reference the
+    /// one-pass scanner must agree with.
+    fn reference<'a>(
+        lines: &[&'a [u8]],
+        line_count: usize,
+        allowed: &AllowedHeaders,
+    ) -> Result<Requested, Refusal<'a>> {
+        if line_count > MAX_REQUEST_HEADERS_LINES {
+            return Err(Refusal::TooLarge(Limit::Lines));
+        }
+        if lines.iter().map(|l| l.len()).sum::<usize>() > MAX_REQUEST_HEADERS_BYTES {
+            return Err(Refusal::TooLarge(Limit::Bytes));
+        }
+        let (mut names, mut empty, mut canonical) = (0, 0, true);
+        for line in lines {
+            for (i, element) in line.split(|&b| b == b',').enumerate() {
+                let name = trim_ows(element);
+                canonical &= element.len() == name.len()
+                    || (i > 0 && element.len() == name.len() + 1 && element[0] == b' ');
+                if name.is_empty() {
+                    empty += 1;
+                    if empty > MAX_EMPTY_ELEMENTS {
+                        return Err(Refusal::TooLarge(Limit::EmptyElements));
+                    }
+                    continue;
+                }
+                names += 1;
+                if names > MAX_REQUESTED_HEADER_NAMES {
+                    return Err(Refusal::TooLarge(Limit::Names));
+                }
+                if !is_token(name) {
+                    return Err(Refusal::Invalid(name));
+                }
+                if !allowed.allows(name) {
+                    return Err(Refusal::NotAllowed(name));
+                }
+            }
+        }
+        Ok(Requested {
+            names,
+            echo_as_is: lines.len() == 1 && empty == 0 && canonical,
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+        /// Lists from the bytes that matter (names, case, commas, spaces, tabs, bytes that
+        /// are not tokens), over one to three lines.
+        #[test]
+        fn the_one_pass_scanner_agrees_with_the_reference(
+            lines in proptest::collection::vec("([xXaA-]{0,3}|,|, | |\t|;|\"|\u{e9}){0,12}", 1..4),
+            any in proptest::bool::ANY,
+        ) {
+            let policy = allowed(any, &["x-a", "X-", "a", "aa", "authorization"]);
+            let lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+            proptest::prop_assert_eq!(
+                check_requested(&lines, lines.len(), &policy),
+                reference(&lines, lines.len(), &policy)
+            );
+        }
+    }
+
+    #[test]
+    fn the_one_pass_scanner_agrees_at_the_name_limit() {
+        let policy = allowed(true, &[]);
+        for bad in ["x c", "x;c", "x\"", ";"] {
+            for count in [63, 64, 65] {
+                let mut list: Vec<String> = (0..count).map(|i| format!("x-{i}")).collect();
+                list.push(bad.to_owned());
+                let list = list.join(", ");
+                let lines = [list.as_bytes()];
+                assert_eq!(
+                    check_requested(&lines, 1, &policy),
+                    reference(&lines, 1, &policy),
+                    "{count} names, then {bad:?}"
+                );
+            }
+        }
+    }
 
     fn allowed(any: bool, names: &[&str]) -> AllowedHeaders {
         AllowedHeaders {

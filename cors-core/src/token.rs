@@ -1,7 +1,7 @@
 //! The HTTP `token` grammar (RFC 9110 §5.6.2), shared by method and header names.
 
 /// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA`
-const fn is_tchar(b: u8) -> bool {
+const fn tchar(b: u8) -> bool {
     matches!(b,
         b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
         | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
@@ -11,11 +11,17 @@ const TCHAR: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
-        table[i] = is_tchar(i as u8);
+        table[i] = tchar(i as u8);
         i += 1;
     }
     table
 };
+
+/// Whether `b` may appear in a token.
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
 
 /// Whether `bytes` is a non-empty HTTP token.
 #[inline]
