@@ -243,9 +243,8 @@ where
         // The decision borrows the request's headers, so everything kept from it is made
         // owned inside this block, before the request moves into the inner service.
         let (headers, respond_now, rejection) = {
-            let decision = self
-                .cors
-                .decide(&CorsRequest::from_http(req.method(), req.headers()));
+            let (cors_request, echoes) = CorsRequest::read_http(req.method(), req.headers());
+            let decision = self.cors.decide(&cors_request);
             let rejection = decision.rejection().map(|rejection| {
                 tracing::debug!(
                     method = %req.method(),
@@ -256,7 +255,7 @@ where
             });
             // Echoed values are clones of the request's own header values (a reference-count
             // bump on hyper's read buffer), not copies of their bytes.
-            let headers = decision.headers().to_http(req.headers());
+            let headers = decision.headers().to_http(&echoes);
             (headers, decision.respond_now(), rejection)
         };
 

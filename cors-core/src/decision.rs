@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use smallvec::SmallVec;
 
 use crate::header::Limit;
 
@@ -251,65 +250,124 @@ impl<'a> ResponseHeaders<'a> {
         self.present == 0
     }
 
-    /// Owned `http` 1.x headers, taking echoes from `request`'s own header values (a
+    /// Owned `http` 1.x headers, taking echoes from the request's own header values (a
     /// reference-count bump where the request's bytes are shared, as hyper's are) so that
-    /// they outlive the request.
-    pub fn to_http(&self, request: &HeaderMap) -> HttpHeaders {
-        let entries = self
-            .iter()
-            .map(|(name, value)| {
-                let echoed = match value {
-                    Value::Echo(echo, _) => request.get(match echo {
-                        Echo::Origin => http::header::ORIGIN,
-                        Echo::RequestMethod => http::header::ACCESS_CONTROL_REQUEST_METHOD,
-                        Echo::RequestHeaders => http::header::ACCESS_CONTROL_REQUEST_HEADERS,
-                    }),
-                    _ => None,
-                };
-                let value = match echoed {
-                    Some(v) if v.as_bytes() == value.as_bytes() => v.clone(),
+    /// they outlive the request. `echoes` are the values
+    /// [`CorsRequest::read_http`](crate::CorsRequest::read_http) found; a value it did not
+    /// find is copied.
+    pub fn to_http(&self, echoes: &Echoes<'_>) -> HttpHeaders {
+        let mut out = HttpHeaders::default();
+        let mut owned = out.owned.iter_mut();
+        for (name, value) in self.iter() {
+            if let Value::Static(s) = value {
+                if let Some(index) = static_index(s) {
+                    out.statics[name as usize] = Some(index);
+                    continue;
+                }
+            }
+            let value = match value {
+                Value::Echo(echo, bytes) => match echoes.get(echo) {
+                    Some(v) if v.as_bytes() == bytes => v.clone(),
                     _ => value.to_header_value(),
-                };
-                (name, value)
-            })
-            .collect();
-        HttpHeaders { entries }
+                },
+                _ => value.to_header_value(),
+            };
+            // At most four headers carry values that are not constants (an accepted
+            // preflight's origin, method, headers and max-age), so a slot is always free.
+            let slot = owned.next();
+            debug_assert!(slot.is_some(), "more than four owned CORS headers");
+            if let Some(slot) = slot {
+                *slot = Some((name, value));
+            }
+        }
+        out
+    }
+}
+
+/// Which of [`STATIC_VALUES`] a static value is.
+#[inline]
+fn static_index(s: &str) -> Option<u8> {
+    match s {
+        "*" => Some(0),
+        "true" => Some(1),
+        crate::policy::VARY_ORIGIN => Some(2),
+        crate::policy::VARY_PREFLIGHT => Some(3),
+        crate::policy::VARY_PREFLIGHT_PNA => Some(4),
+        _ => None,
+    }
+}
+
+/// The values of the request headers a decision may echo, as found while reading an
+/// `http` 1.x request ([`CorsRequest::read_http`](crate::CorsRequest::read_http)), so that
+/// [`ResponseHeaders::to_http`] clones them rather than looking them up again or copying
+/// their bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Echoes<'a> {
+    pub(crate) origin: Option<&'a HeaderValue>,
+    pub(crate) request_method: Option<&'a HeaderValue>,
+    pub(crate) request_headers: Option<&'a HeaderValue>,
+}
+
+impl<'a> Echoes<'a> {
+    fn get(&self, echo: Echo) -> Option<&'a HeaderValue> {
+        match echo {
+            Echo::Origin => self.origin,
+            Echo::RequestMethod => self.request_method,
+            Echo::RequestHeaders => self.request_headers,
+        }
     }
 }
 
 /// CORS headers as owned `http` 1.x values, ready to write into a response.
+///
+/// Small, because a response future carries it and frameworks move futures: constants are
+/// an index each, and only the (at most four) other values are owned.
 #[derive(Debug, Clone, Default)]
 pub struct HttpHeaders {
-    entries: SmallVec<[(CorsHeader, HeaderValue); 8]>,
+    /// Per [`CorsHeader`], the index in [`STATIC_VALUES`] of its value, if it is a constant.
+    statics: [Option<u8>; 8],
+    owned: [Option<(CorsHeader, HeaderValue)>; 4],
 }
 
 impl HttpHeaders {
     /// Writes the headers: `Vary` is appended beside the handler's, every other header
     /// replaces any the handler set.
-    pub fn write_to(self, headers: &mut HeaderMap) {
+    pub fn write_to(mut self, headers: &mut HeaderMap) {
         // `Vary` first: `HeaderMap::append` reserves room for a new entry even when the
         // name exists, so appending into a map that still has that room avoids a growth.
-        let mut rest: SmallVec<[(CorsHeader, HeaderValue); 8]> = SmallVec::new();
-        for (name, value) in self.entries {
+        if let Some(value) = self.take(CorsHeader::Vary) {
+            headers.append(http::header::VARY, value);
+        }
+        for name in ORDER {
             if name.is_appended() {
-                headers.append(name.header_name(), value);
-            } else {
-                rest.push((name, value));
+                continue;
+            }
+            if let Some(value) = self.take(name) {
+                headers.insert(name.header_name(), value);
             }
         }
-        for (name, value) in rest {
-            headers.insert(name.header_name(), value);
+    }
+
+    fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
+        if let Some(index) = self.statics[name as usize] {
+            return Some(STATIC_VALUES[usize::from(index)].clone());
         }
+        let slot = self
+            .owned
+            .iter_mut()
+            .find(|s| s.as_ref().is_some_and(|(n, _)| *n == name))?;
+        slot.take().map(|(_, value)| value)
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// How many headers, to size a header map once.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.statics.iter().filter(|s| s.is_some()).count()
+            + self.owned.iter().filter(|s| s.is_some()).count()
     }
 }
 

@@ -81,7 +81,7 @@ pub use builder::CorsBuilder;
 #[cfg(feature = "serde")]
 pub use config::Config;
 pub use decision::{
-    CorsHeader, Decision, Echo, HttpHeaders, Reason, Rejection, ResponseHeaders, Value,
+    CorsHeader, Decision, Echo, Echoes, HttpHeaders, Reason, Rejection, ResponseHeaders, Value,
     MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS,
 };
 pub use error::{ConfigError, Field, Problem};

@@ -4,6 +4,7 @@ use http::header::{
     HeaderMap, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
 };
 
+use crate::decision::Echoes;
 use crate::header::MAX_REQUEST_HEADERS_LINES;
 
 /// `Access-Control-Request-Private-Network`, sent by Chromium on Private Network Access
@@ -138,25 +139,50 @@ impl<'a> CorsRequest<'a> {
     /// assert!(!req.is_preflight());
     /// ```
     pub fn from_http(method: &'a http::Method, headers: &'a HeaderMap) -> Self {
+        Self::read_http(method, headers).0
+    }
+
+    /// Reads an `http` 1.x request's method and headers, and keeps the header values a
+    /// decision may echo, for [`ResponseHeaders::to_http`](crate::ResponseHeaders::to_http).
+    ///
+    /// ```
+    /// use cors_core::{Cors, CorsRequest};
+    /// use http::{HeaderMap, HeaderValue, Method};
+    ///
+    /// let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
+    /// let mut request = HeaderMap::new();
+    /// request.insert("origin", HeaderValue::from_static("https://app.example.com"));
+    /// let (req, echoes) = CorsRequest::read_http(&Method::GET, &request);
+    /// let mut response = HeaderMap::new();
+    /// cors.decide(&req).headers().to_http(&echoes).write_to(&mut response);
+    /// assert_eq!(response["access-control-allow-origin"], "https://app.example.com");
+    /// assert_eq!(response["vary"], "Origin");
+    /// # Ok::<(), cors_core::ConfigError>(())
+    /// ```
+    pub fn read_http(method: &'a http::Method, headers: &'a HeaderMap) -> (Self, Echoes<'a>) {
         let mut req = CorsRequest::new(method.as_str().as_bytes());
+        let mut echoes = Echoes::default();
         for v in headers.get_all(ORIGIN) {
+            echoes.origin.get_or_insert(v);
             req.add_origin(v.as_bytes());
         }
         // Only a preflight reads the other three; skipping their look-ups saves most of
         // the cost of reading an actual request.
         if !req.may_be_preflight() {
-            return req;
+            return (req, echoes);
         }
         for v in headers.get_all(ACCESS_CONTROL_REQUEST_METHOD) {
+            echoes.request_method.get_or_insert(v);
             req.add_request_method(v.as_bytes());
         }
         for v in headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS) {
+            echoes.request_headers.get_or_insert(v);
             req.add_request_headers(v.as_bytes());
         }
         for v in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
             req.add_request_private_network(v.as_bytes());
         }
-        req
+        (req, echoes)
     }
 
     /// Whether the request could be a preflight once its other headers are added: an

@@ -443,3 +443,97 @@ fn from_http_reads_preflight_headers_only_for_options() {
         Decision::PreflightAccepted { .. }
     ));
 }
+
+/// `to_http` + `write_to`: every header of the fullest preflight answer (credentials,
+/// private network, max-age, a split header list) arrives in an `http` header map, echoes
+/// share the request's bytes, and `Vary` is appended beside the handler's.
+#[test]
+fn http_headers_carry_every_header_of_the_fullest_answers() {
+    use http::{HeaderMap, HeaderValue, Method};
+    let cors = Cors::builder()
+        .allow_origin("https://app.example.com")
+        .allow_methods(["PUT"])
+        .allow_headers(["x-a", "x-b"])
+        .expose_headers(["x-total"])
+        .allow_credentials(true)
+        .allow_private_network(true)
+        .max_age(600)
+        .build()
+        .unwrap();
+    let mut request = HeaderMap::new();
+    request.insert(
+        "origin",
+        HeaderValue::from_static("https://app.example.com"),
+    );
+    request.insert(
+        "access-control-request-method",
+        HeaderValue::from_static("PUT"),
+    );
+    request.append(
+        "access-control-request-headers",
+        HeaderValue::from_static("x-a"),
+    );
+    request.append(
+        "access-control-request-headers",
+        HeaderValue::from_static("x-b"),
+    );
+    request.insert(
+        "access-control-request-private-network",
+        HeaderValue::from_static("true"),
+    );
+    let (req, echoes) = CorsRequest::read_http(&Method::OPTIONS, &request);
+    let decision = cors.decide(&req);
+    let http = decision.headers().to_http(&echoes);
+    assert_eq!(http.len(), 8 - 1, "all but expose-headers");
+    let mut response = HeaderMap::new();
+    response.insert("vary", HeaderValue::from_static("accept-encoding"));
+    http.write_to(&mut response);
+    let get = |name: &str| {
+        response
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        get("access-control-allow-origin"),
+        ["https://app.example.com"]
+    );
+    assert_eq!(
+        response["access-control-allow-origin"].as_bytes().as_ptr(),
+        request["origin"].as_bytes().as_ptr(),
+        "the echo shares the request's bytes"
+    );
+    assert_eq!(get("access-control-allow-credentials"), ["true"]);
+    assert_eq!(get("access-control-allow-methods"), ["PUT"]);
+    assert_eq!(get("access-control-allow-headers"), ["x-a,x-b"]);
+    assert_eq!(get("access-control-max-age"), ["600"]);
+    assert_eq!(get("access-control-allow-private-network"), ["true"]);
+    assert_eq!(
+        get("vary"),
+        [
+            "accept-encoding",
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+             Access-Control-Request-Private-Network"
+        ]
+    );
+    assert!(response.get("access-control-expose-headers").is_none());
+
+    // The actual request: origin, credentials, exposed headers and `Vary: Origin`; a
+    // handler's own `access-control-*` header is replaced.
+    let (req, echoes) = CorsRequest::read_http(&Method::GET, &request);
+    let mut response = HeaderMap::new();
+    response.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    cors.decide(&req)
+        .headers()
+        .to_http(&echoes)
+        .write_to(&mut response);
+    assert_eq!(response.len(), 4);
+    assert_eq!(
+        response["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(response["access-control-allow-credentials"], "true");
+    assert_eq!(response["access-control-expose-headers"], "x-total");
+    assert_eq!(response["vary"], "Origin");
+}

@@ -329,7 +329,8 @@ fn answer_preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option
     if method != Method::OPTIONS {
         return None;
     }
-    let decision = cors.decide(&CorsRequest::from_http(method, headers));
+    let (request, echoes) = CorsRequest::read_http(method, headers);
+    let decision = cors.decide(&request);
     let status = decision.respond_now()?;
     if let Some(rejection) = decision.rejection() {
         tracing::debug!(method = "OPTIONS", "{rejection}");
@@ -337,20 +338,21 @@ fn answer_preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option
     let mut response = status.into_response();
     decision
         .headers()
-        .to_http(headers)
+        .to_http(&echoes)
         .write_to(response.headers_mut());
     Some(response)
 }
 
 /// The headers to add to the response of a request that goes on to the filter.
 fn cors_headers(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
-    let decision = cors.decide(&CorsRequest::from_http(method, headers));
+    let (request, echoes) = CorsRequest::read_http(method, headers);
+    let decision = cors.decide(&request);
     if let Some(rejection) = decision.rejection() {
         tracing::debug!(method = %method, "{rejection}");
     }
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
-    decision.headers().to_http(headers)
+    decision.headers().to_http(&echoes)
 }
 
 /// The filter's response, or the one warp would make of its rejection, with the headers.
