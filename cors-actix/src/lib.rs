@@ -302,9 +302,21 @@ impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
     fn owned(&self, decided: &ResponseHeaders<'_>, request: &HeaderMap) -> Headers {
         let mut headers = Headers::default();
-        // The core writes each header at most once, so its headers fit one slot each.
-        for (slot, (name, value)) in headers.entries.iter_mut().zip(decided.iter()) {
-            *slot = self.header_value(name, value, request).map(|v| (name, v));
+        let mut owned = headers.owned.iter_mut();
+        for (name, value) in decided.iter() {
+            if let Value::Static(s) = value {
+                if let Some(constant) = constant(s) {
+                    headers.constants[name as usize] = Some(constant);
+                    continue;
+                }
+            }
+            // At most four headers are not constants (an accepted preflight's origin,
+            // method, headers and max-age), so a slot is always free.
+            if let (Some(slot), Some(value)) =
+                (owned.next(), self.header_value(name, value, request))
+            {
+                *slot = Some((name, value));
+            }
         }
         headers
     }
@@ -316,7 +328,6 @@ impl Shared {
         request: &HeaderMap,
     ) -> Option<HeaderValue> {
         let converted = match (value, name) {
-            (Value::Static(s), _) => return Some(HeaderValue::from_static(s)),
             (Value::Policy(_), CorsHeader::MaxAge) => self.max_age.clone(),
             (Value::Policy(_), CorsHeader::ExposeHeaders) => self.expose_headers.clone(),
             (Value::Echo(echo, bytes), _) => {
@@ -339,26 +350,96 @@ impl Shared {
     }
 }
 
-/// The CORS headers for one response, owned so that they outlive the request.
+/// The core's constant values, as actix-web values built at compile time (`from_static`
+/// at run time would check every byte again, per request).
+const CONSTANTS: [HeaderValue; 5] = [
+    HeaderValue::from_static("*"),
+    HeaderValue::from_static("true"),
+    HeaderValue::from_static("Origin"),
+    HeaderValue::from_static(
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    ),
+    HeaderValue::from_static(
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+         Access-Control-Request-Private-Network",
+    ),
+];
+
+/// Which of [`CONSTANTS`] a static value of the core is.
+fn constant(s: &str) -> Option<u8> {
+    CONSTANTS
+        .iter()
+        .position(|c| c.as_bytes() == s.as_bytes())
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// A CORS header's name as an actix-web constant: no parsing, no comparison with the
+/// standard names at run time.
+fn header_name(name: CorsHeader) -> HeaderName {
+    match name {
+        CorsHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        CorsHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        CorsHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+        CorsHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+        CorsHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+        CorsHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        CorsHeader::Vary => header::VARY,
+        _ => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+    }
+}
+
+/// `Access-Control-Allow-Private-Network`, which actix-web has no constant for.
+const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static("access-control-allow-private-network");
+
+/// Every CORS header, in writing order (`CorsHeader`'s discriminants index it).
+const ORDER: [CorsHeader; 8] = [
+    CorsHeader::AllowOrigin,
+    CorsHeader::AllowCredentials,
+    CorsHeader::AllowMethods,
+    CorsHeader::AllowHeaders,
+    CorsHeader::MaxAge,
+    CorsHeader::AllowPrivateNetwork,
+    CorsHeader::ExposeHeaders,
+    CorsHeader::Vary,
+];
+
+/// The CORS headers for one response, owned so that they outlive the request, and small,
+/// since the response future carries them: constants are an index each, and only the (at
+/// most four) other values are owned. No allocation, unlike a `Vec`.
 #[derive(Debug, Clone, Default)]
 struct Headers {
-    /// One slot per [`CorsHeader`]: no allocation, unlike a `Vec`.
-    entries: [Option<(CorsHeader, HeaderValue)>; 8],
+    /// Per [`CorsHeader`], the index in [`CONSTANTS`] of its value, if it is a constant.
+    constants: [Option<u8>; 8],
+    owned: [Option<(CorsHeader, HeaderValue)>; 4],
 }
 
 impl Headers {
     /// Appends `Vary` beside the handler's own (it lists what the response depends on, so
-    /// both lists must stay); every other header replaces any the handler set, since the
-    /// policy is the authority on them.
-    fn write_to(self, map: &mut HeaderMap) {
-        for (name, value) in self.entries.into_iter().flatten() {
-            let header_name = HeaderName::from_static(name.as_str());
+    /// both lists must stay), first, into the room `append` reserves anyway; every other
+    /// header replaces any the handler set, since the policy is the authority on them.
+    fn write_to(mut self, map: &mut HeaderMap) {
+        for name in ORDER.into_iter().rev() {
+            let Some(value) = self.take(name) else {
+                continue;
+            };
             if name.is_appended() {
-                map.append(header_name, value);
+                map.append(header_name(name), value);
             } else {
-                map.insert(header_name, value);
+                map.insert(header_name(name), value);
             }
         }
+    }
+
+    fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
+        if let Some(index) = self.constants[name as usize] {
+            return Some(CONSTANTS[usize::from(index)].clone());
+        }
+        let slot = self
+            .owned
+            .iter_mut()
+            .find(|s| s.as_ref().is_some_and(|(n, _)| *n == name))?;
+        slot.take().map(|(_, value)| value)
     }
 }
 
