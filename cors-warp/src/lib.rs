@@ -177,24 +177,44 @@ where
     R: Reply,
 {
     // warp runs a filter only through its combinators, and a combinator runs the next
-    // filter only when the one before it succeeds (`and`) or rejects (`or`). So the
-    // preflights the wrapper answers take the first branch, and every other request is
-    // turned away from it with `not_found`, the one rejection that allocates nothing.
-    let preflight_cors = cors.clone();
-    let answered = read_request(&ANSWER, move |method, headers| {
-        answer_preflight(&preflight_cors, method, headers)
-    })
-    .and_then(|answer: Option<Option<Response>>| {
-        ready(answer.flatten().ok_or_else(warp::reject::not_found))
-    });
+    // filter only when the one before it succeeds (`and`) or rejects (`or`). The first
+    // branch reads the request once and decides: a preflight it answers is its response;
+    // any other request is turned away from it with `not_found` (the one rejection that
+    // allocates nothing), its headers left in a thread-local for the second branch, which
+    // `or` runs at once, in the same poll and on the same thread, before anything else
+    // can run there (the same reasoning as `read_request`'s).
+    let answered = read_request(&STEP, move |method, headers| step(&cors, method, headers))
+        .and_then(|step: Option<Step>| {
+            ready(match step {
+                Some(Step::Answer(response)) => Ok(response),
+                Some(Step::Forward(headers)) => {
+                    FORWARD.set(Some(headers));
+                    Err(warp::reject::not_found())
+                }
+                None => Err(warp::reject::not_found()),
+            })
+        });
 
-    let forwarded = read_request(&HEADERS, move |method, headers| {
-        cors_headers(&cors, method, headers)
-    })
-    .and(F::Error::outcome(filter))
-    .map(finish);
+    let forwarded = warp::any()
+        .map(|| {
+            let headers = FORWARD.take();
+            if headers.is_none() {
+                tracing::error!(
+                    "warp did not run the wrapper's branches in one poll: no CORS headers"
+                );
+            }
+            headers
+        })
+        .and(F::Error::outcome(filter))
+        .map(finish);
 
     answered.or(forwarded).unify()
+}
+
+/// What the first branch of [`wrap`] decided: answer now, or run the filter and add these.
+enum Step {
+    Answer(Response),
+    Forward(HttpHeaders),
 }
 
 /// Why the policy refuses this request, if it does: an extractor for the filter behind
@@ -229,8 +249,8 @@ pub fn rejection(
 }
 
 thread_local! {
-    static ANSWER: Cell<Option<Option<Response>>> = const { Cell::new(None) };
-    static HEADERS: Cell<Option<HttpHeaders>> = const { Cell::new(None) };
+    static STEP: Cell<Option<Step>> = const { Cell::new(None) };
+    static FORWARD: Cell<Option<HttpHeaders>> = const { Cell::new(None) };
     static REJECTION: Cell<Option<Option<Rejection<'static>>>> = const { Cell::new(None) };
 }
 
@@ -321,30 +341,9 @@ mod sealed {
     impl Sealed for std::convert::Infallible {}
 }
 
-/// The answer to a preflight the wrapper does not pass on (`None` for any other request):
-/// an empty body, the policy's status and headers.
-fn answer_preflight(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response> {
-    // Only an `OPTIONS` request can be a preflight; this spares every other request a
-    // second decision, in the branch that forwards it.
-    if method != Method::OPTIONS {
-        return None;
-    }
-    let (request, echoes) = CorsRequest::read_http(method, headers);
-    let decision = cors.decide(&request);
-    let status = decision.respond_now()?;
-    if let Some(rejection) = decision.rejection() {
-        tracing::debug!(method = "OPTIONS", "{rejection}");
-    }
-    let mut response = status.into_response();
-    decision
-        .headers()
-        .to_http(&echoes)
-        .write_to(response.headers_mut());
-    Some(response)
-}
-
-/// The headers to add to the response of a request that goes on to the filter.
-fn cors_headers(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
+/// Decides a request: the answer to a preflight the wrapper does not pass on (an empty
+/// body, the policy's status and headers), or the headers to add to the filter's response.
+fn step(cors: &Cors, method: &Method, headers: &HeaderMap) -> Step {
     let (request, echoes) = CorsRequest::read_http(method, headers);
     let decision = cors.decide(&request);
     if let Some(rejection) = decision.rejection() {
@@ -352,7 +351,15 @@ fn cors_headers(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeader
     }
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
-    decision.headers().to_http(&echoes)
+    let cors_headers = decision.headers().to_http(&echoes);
+    match decision.respond_now() {
+        Some(status) => {
+            let mut response = status.into_response();
+            cors_headers.write_to(response.headers_mut());
+            Step::Answer(response)
+        }
+        None => Step::Forward(cors_headers),
+    }
 }
 
 /// The filter's response, or the one warp would make of its rejection, with the headers.
