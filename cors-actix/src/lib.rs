@@ -352,7 +352,7 @@ impl Shared {
 
 /// The core's constant values, as actix-web values built at compile time (`from_static`
 /// at run time would check every byte again, per request).
-const CONSTANTS: [HeaderValue; 5] = [
+static CONSTANTS: [HeaderValue; 5] = [
     HeaderValue::from_static("*"),
     HeaderValue::from_static("true"),
     HeaderValue::from_static("Origin"),

@@ -86,7 +86,7 @@ const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
 
 /// Every [`Value::Static`] the core writes, as a ready `HeaderValue`: converting one is then
 /// a clone of a constant rather than a byte-by-byte check.
-const STATIC_VALUES: [HeaderValue; 5] = [
+static STATIC_VALUES: [HeaderValue; 5] = [
     HeaderValue::from_static("*"),
     HeaderValue::from_static("true"),
     HeaderValue::from_static(crate::policy::VARY_ORIGIN),
