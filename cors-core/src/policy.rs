@@ -236,7 +236,7 @@ impl Cors {
         // Fetch #cors-preflight-fetch, the header checks: every requested name must be allowed.
         let lines = req.request_headers_lines();
         let requested =
-            match check_requested(lines, req.request_headers_count, &self.policy.headers) {
+            match check_requested(lines, req.request_headers.count, &self.policy.headers) {
                 Ok(requested) => requested,
                 Err(refusal) => {
                     let rejection = match refusal {

@@ -59,9 +59,13 @@ pub struct CorsRequest<'a> {
     pub(crate) method: &'a [u8],
     pub(crate) origin: Lines<'a>,
     pub(crate) request_method: Lines<'a>,
-    /// The first [`MAX_REQUEST_HEADERS_LINES`] lines; `request_headers_count` counts all.
-    pub(crate) request_headers: [&'a [u8]; MAX_REQUEST_HEADERS_LINES],
-    pub(crate) request_headers_count: usize,
+    /// The first `Access-Control-Request-Headers` line and how many there are.
+    pub(crate) request_headers: Lines<'a>,
+    /// Empty while there is one line (as browsers send it); from a second line on, the first
+    /// [`MAX_REQUEST_HEADERS_LINES`] lines. Keeping the one-line case out of an array keeps
+    /// the request view small (it is built, moved and dropped on every request); a header
+    /// list split over lines is rare and its answer allocates anyway.
+    pub(crate) split_request_headers: Vec<&'a [u8]>,
     pub(crate) private_network: Lines<'a>,
 }
 
@@ -72,8 +76,8 @@ impl<'a> CorsRequest<'a> {
             method,
             origin: Lines::default(),
             request_method: Lines::default(),
-            request_headers: [&[]; MAX_REQUEST_HEADERS_LINES],
-            request_headers_count: 0,
+            request_headers: Lines::default(),
+            split_request_headers: Vec::new(),
             private_network: Lines::default(),
         }
     }
@@ -94,13 +98,22 @@ impl<'a> CorsRequest<'a> {
 
     /// Records one `Access-Control-Request-Headers` line. Lines past
     /// [`MAX_REQUEST_HEADERS_LINES`](crate::MAX_REQUEST_HEADERS_LINES) are counted, not kept,
-    /// and make a preflight fail.
+    /// and make a preflight fail. One line (what browsers send) is kept inline; a second
+    /// line moves them to one heap allocation of room for the maximum.
     #[inline]
     pub fn add_request_headers(&mut self, line: &'a [u8]) -> &mut Self {
-        if let Some(slot) = self.request_headers.get_mut(self.request_headers_count) {
-            *slot = line;
+        self.request_headers.push(line);
+        match self.request_headers.count {
+            1 => {}
+            2 => {
+                let first = self.request_headers.first.unwrap_or_default();
+                self.split_request_headers
+                    .reserve_exact(MAX_REQUEST_HEADERS_LINES);
+                self.split_request_headers.extend([first, line]);
+            }
+            n if n <= MAX_REQUEST_HEADERS_LINES => self.split_request_headers.push(line),
+            _ => {}
         }
-        self.request_headers_count = self.request_headers_count.saturating_add(1);
         self
     }
 
@@ -208,6 +221,9 @@ impl<'a> CorsRequest<'a> {
 
     /// The `Access-Control-Request-Headers` lines kept.
     pub(crate) fn request_headers_lines(&self) -> &[&'a [u8]] {
-        &self.request_headers[..self.request_headers_count.min(MAX_REQUEST_HEADERS_LINES)]
+        match &self.request_headers.first {
+            Some(first) if self.request_headers.count == 1 => std::slice::from_ref(first),
+            _ => &self.split_request_headers,
+        }
     }
 }
