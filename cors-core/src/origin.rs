@@ -463,9 +463,11 @@ impl PatternSet {
         let Some(s) = self.schemes.iter().find(|s| *s.scheme == *origin.scheme) else {
             return false;
         };
-        if s.hosts
-            .get(origin.host)
-            .is_some_and(|ports| ports.allows(origin.port))
+        // An empty map still hashes the key, so skip it when there is nothing to find.
+        if !s.hosts.is_empty()
+            && s.hosts
+                .get(origin.host)
+                .is_some_and(|ports| ports.allows(origin.port))
         {
             return true;
         }
@@ -473,20 +475,22 @@ impl PatternSet {
             return false;
         }
         // Try every proper suffix that starts after a dot: `a.b.example.com` tries
-        // `b.example.com`, `example.com`, `com`. At least one label stays in front,
-        // so `*.example.com` never matches the apex `example.com`.
-        let mut labels_left = origin.host.iter().filter(|&&b| b == b'.').count() + 1;
-        for (i, _) in origin.host.iter().enumerate().filter(|(_, &b)| b == b'.') {
-            labels_left -= 1;
-            if labels_left > s.max_labels {
+        // `com`, `example.com`, `b.example.com`, from the right, and only those with as
+        // many labels as some pattern's domain. At least one label stays in front (labels
+        // are never empty), so `*.example.com` never matches the apex `example.com`.
+        let mut labels = 0;
+        for (i, &b) in origin.host.iter().enumerate().rev() {
+            if b != b'.' {
                 continue;
             }
-            if labels_left < s.min_labels {
+            labels += 1;
+            if labels > s.max_labels {
                 break;
             }
-            if s.domains
-                .get(&origin.host[i + 1..])
-                .is_some_and(|ports| ports.allows(origin.port))
+            if labels >= s.min_labels
+                && s.domains
+                    .get(&origin.host[i + 1..])
+                    .is_some_and(|ports| ports.allows(origin.port))
             {
                 return true;
             }
