@@ -104,13 +104,14 @@ impl Options {
         Ok(options)
     }
 
-    /// Whether `part` (`core`, `e2e`, or a framework's first word, lower-case) is measured.
+    /// Whether `part` (`core`, `e2e`, or a framework's first word up to a space or `-`,
+    /// lower-case: `actix` for "actix-web 4") is measured.
     fn wants(&self, part: &str) -> bool {
         let part = part.to_ascii_lowercase();
-        self.only.as_ref().is_none_or(|only| {
-            only.iter()
-                .any(|o| part.split_whitespace().next() == Some(o.as_str()))
-        })
+        let key = part.split([' ', '-']).next();
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|o| key == Some(o.as_str())))
     }
 }
 
