@@ -228,8 +228,9 @@ where
         // The decision borrows the request, which the inner service needs by value: take
         // what is needed from it (owned headers, the status, the rejection) first.
         let (headers, respond_now, rejection) = {
-            let decision = self.shared.policy.decide(&cors_request(&req));
-            let headers = self.shared.owned(decision.headers(), req.headers());
+            let (cors_req, echoes) = cors_request(&req);
+            let decision = self.shared.policy.decide(&cors_req);
+            let headers = self.shared.owned(decision.headers(), &echoes);
             if let Some(rejection) = decision.rejection() {
                 log::debug!("{} {}: {rejection}", req.method(), req.path());
             }
@@ -271,27 +272,40 @@ where
     }
 }
 
+/// The request header values a decision may echo, as found while reading the request, so
+/// that echoing one clones it (a reference-count bump) without a second look-up.
+#[derive(Default)]
+struct Echoes<'a> {
+    origin: Option<&'a HeaderValue>,
+    request_method: Option<&'a HeaderValue>,
+    request_headers: Option<&'a HeaderValue>,
+}
+
 /// The request parts the core reads, borrowed from actix-web's request.
-fn cors_request(req: &ServiceRequest) -> CorsRequest<'_> {
+fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_>) {
     let headers = req.headers();
     let mut cors = CorsRequest::new(req.method().as_str().as_bytes());
+    let mut echoes = Echoes::default();
     for value in headers.get_all(header::ORIGIN) {
+        echoes.origin.get_or_insert(value);
         cors.add_origin(value.as_bytes());
     }
     // Only a preflight reads the other three headers.
     if !cors.may_be_preflight() {
-        return cors;
+        return (cors, echoes);
     }
     for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        echoes.request_method.get_or_insert(value);
         cors.add_request_method(value.as_bytes());
     }
     for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        echoes.request_headers.get_or_insert(value);
         cors.add_request_headers(value.as_bytes());
     }
     for value in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
         cors.add_request_private_network(value.as_bytes());
     }
-    cors
+    (cors, echoes)
 }
 
 /// `Access-Control-Request-Private-Network`, which actix-web has no constant for.
@@ -300,7 +314,7 @@ const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
 
 impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
-    fn owned(&self, decided: &ResponseHeaders<'_>, request: &HeaderMap) -> Headers {
+    fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_>) -> Headers {
         let mut headers = Headers::default();
         let mut owned = headers.owned.iter_mut();
         for (name, value) in decided.iter() {
@@ -313,7 +327,7 @@ impl Shared {
             // At most four headers are not constants (an accepted preflight's origin,
             // method, headers and max-age), so a slot is always free.
             if let (Some(slot), Some(value)) =
-                (owned.next(), self.header_value(name, value, request))
+                (owned.next(), self.header_value(name, value, echoes))
             {
                 *slot = Some((name, value));
             }
@@ -325,22 +339,19 @@ impl Shared {
         &self,
         name: CorsHeader,
         value: Value<'_>,
-        request: &HeaderMap,
+        echoes: &Echoes<'_>,
     ) -> Option<HeaderValue> {
         let converted = match (value, name) {
             (Value::Policy(_), CorsHeader::MaxAge) => self.max_age.clone(),
             (Value::Policy(_), CorsHeader::ExposeHeaders) => self.expose_headers.clone(),
             (Value::Echo(echo, bytes), _) => {
                 let echoed = match echo {
-                    Echo::Origin => header::ORIGIN,
-                    Echo::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
-                    Echo::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
+                    Echo::Origin => echoes.origin,
+                    Echo::RequestMethod => echoes.request_method,
+                    Echo::RequestHeaders => echoes.request_headers,
                 };
                 // The request's own value: a reference-count bump, not a copy.
-                request
-                    .get(echoed)
-                    .filter(|v| v.as_bytes() == bytes)
-                    .cloned()
+                echoed.filter(|v| v.as_bytes() == bytes).cloned()
             }
             _ => None,
         };
