@@ -98,10 +98,36 @@ impl NameSet {
             // Browsers send lower-case names (Fetch "byte-lowercase" when building the
             // list), so an exact comparison settles most look-ups before case folding.
             None => {
-                self.names.iter().any(|n| **n == *name)
+                self.names.iter().any(|n| eq_short(n, name))
                     || self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
             }
         }
+    }
+}
+
+/// `a == b`, with names of 4 to 16 bytes (most header names) compared as two overlapping
+/// words each rather than through a library call.
+#[inline]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s.get(at..at + N)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; N])
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => {
+            u64::from_ne_bytes(word(a, 0)) == u64::from_ne_bytes(word(b, 0))
+                && u64::from_ne_bytes(word(a, n - 8)) == u64::from_ne_bytes(word(b, n - 8))
+        }
+        4..=7 => {
+            u32::from_ne_bytes(word(a, 0)) == u32::from_ne_bytes(word(b, 0))
+                && u32::from_ne_bytes(word(a, n - 4)) == u32::from_ne_bytes(word(b, n - 4))
+        }
+        _ => a == b,
     }
 }
 
@@ -379,6 +405,25 @@ mod tests {
         assert!(!is_forbidden_request_header("x-secret"));
         assert!(is_forbidden_response_header("Set-Cookie"));
         assert!(!is_forbidden_response_header("x-set-cookie"));
+    }
+
+    #[test]
+    fn short_comparison() {
+        let names: Vec<Vec<u8>> = (0..=20)
+            .flat_map(|len| {
+                (0..len).map(move |i| {
+                    let mut v = vec![b'a'; len];
+                    v[i] = b'b';
+                    v
+                })
+            })
+            .chain((0..=20).map(|len| vec![b'a'; len]))
+            .collect();
+        for a in &names {
+            for b in &names {
+                assert_eq!(eq_short(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
