@@ -316,20 +316,23 @@ impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
     fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_>) -> Headers {
         let mut headers = Headers::default();
-        let mut owned = headers.owned.iter_mut();
+        let mut next = 0;
         for (name, value) in decided.iter() {
             if let Value::Static(s) = value {
                 if let Some(constant) = constant(s) {
-                    headers.constants[name as usize] = Some(constant);
+                    headers.slots[name as usize] = Slot::Constant(constant);
                     continue;
                 }
             }
             // At most four headers are not constants (an accepted preflight's origin,
-            // method, headers and max-age), so a slot is always free.
-            if let (Some(slot), Some(value)) =
-                (owned.next(), self.header_value(name, value, echoes))
-            {
-                *slot = Some((name, value));
+            // method, headers and max-age), so a place is always free.
+            if let (Some(place), Some(value)) = (
+                headers.values.get_mut(next),
+                self.header_value(name, value, echoes),
+            ) {
+                *place = Some(value);
+                headers.slots[name as usize] = Slot::Owned(next as u8);
+                next += 1;
             }
         }
         headers
@@ -376,12 +379,18 @@ static CONSTANTS: [HeaderValue; 5] = [
     ),
 ];
 
-/// Which of [`CONSTANTS`] a static value of the core is.
+/// Which of [`CONSTANTS`] a static value of the core is: one length check and at most one
+/// comparison, since their lengths differ.
 fn constant(s: &str) -> Option<u8> {
-    CONSTANTS
-        .iter()
-        .position(|c| c.as_bytes() == s.as_bytes())
-        .and_then(|i| u8::try_from(i).ok())
+    let index = match s.len() {
+        1 => 0,
+        4 => 1,
+        6 => 2,
+        n if n == CONSTANTS[3].len() => 3,
+        n if n == CONSTANTS[4].len() => 4,
+        _ => return None,
+    };
+    (CONSTANTS[index].as_bytes() == s.as_bytes()).then_some(index as u8)
 }
 
 /// A CORS header's name as an actix-web constant: no parsing, no comparison with the
@@ -417,12 +426,24 @@ const ORDER: [CorsHeader; 8] = [
 
 /// The CORS headers for one response, owned so that they outlive the request, and small,
 /// since the response future carries them: constants are an index each, and only the (at
-/// most four) other values are owned. No allocation, unlike a `Vec`.
+/// most four) other values are owned. No allocation, unlike a `Vec`. Names and values are
+/// kept apart: a `(name, value)` pair has an odd layout whose copies stall the CPU.
 #[derive(Debug, Clone, Default)]
 struct Headers {
-    /// Per [`CorsHeader`], the index in [`CONSTANTS`] of its value, if it is a constant.
-    constants: [Option<u8>; 8],
-    owned: [Option<(CorsHeader, HeaderValue)>; 4],
+    /// Per [`CorsHeader`] (its discriminant), where its value is.
+    slots: [Slot; 8],
+    values: [Option<HeaderValue>; 4],
+}
+
+/// Where a header's value is in [`Headers`].
+#[derive(Debug, Clone, Copy, Default)]
+enum Slot {
+    #[default]
+    Absent,
+    /// An index in [`CONSTANTS`].
+    Constant(u8),
+    /// An index in `Headers::values`.
+    Owned(u8),
 }
 
 impl Headers {
@@ -443,14 +464,11 @@ impl Headers {
     }
 
     fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
-        if let Some(index) = self.constants[name as usize] {
-            return Some(CONSTANTS[usize::from(index)].clone());
+        match self.slots[name as usize] {
+            Slot::Absent => None,
+            Slot::Constant(index) => CONSTANTS.get(usize::from(index)).cloned(),
+            Slot::Owned(index) => self.values.get_mut(usize::from(index))?.take(),
         }
-        let slot = self
-            .owned
-            .iter_mut()
-            .find(|s| s.as_ref().is_some_and(|(n, _)| *n == name))?;
-        slot.take().map(|(_, value)| value)
     }
 }
 
