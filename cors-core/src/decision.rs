@@ -257,11 +257,11 @@ impl<'a> ResponseHeaders<'a> {
     /// find is copied.
     pub fn to_http(&self, echoes: &Echoes<'_>) -> HttpHeaders {
         let mut out = HttpHeaders::default();
-        let mut owned = out.owned.iter_mut();
+        let mut next = 0;
         for (name, value) in self.iter() {
             if let Value::Static(s) = value {
                 if let Some(index) = static_index(s) {
-                    out.statics[name as usize] = Some(index);
+                    out.slots[name as usize] = HttpSlot::Constant(index);
                     continue;
                 }
             }
@@ -273,11 +273,13 @@ impl<'a> ResponseHeaders<'a> {
                 _ => value.to_header_value(),
             };
             // At most four headers carry values that are not constants (an accepted
-            // preflight's origin, method, headers and max-age), so a slot is always free.
-            let slot = owned.next();
-            debug_assert!(slot.is_some(), "more than four owned CORS headers");
-            if let Some(slot) = slot {
-                *slot = Some((name, value));
+            // preflight's origin, method, headers and max-age), so a place is always free.
+            let place = out.values.get_mut(next);
+            debug_assert!(place.is_some(), "more than four owned CORS headers");
+            if let Some(place) = place {
+                *place = Some(value);
+                out.slots[name as usize] = HttpSlot::Owned(next as u8);
+                next += 1;
             }
         }
         out
@@ -321,12 +323,24 @@ impl<'a> Echoes<'a> {
 /// CORS headers as owned `http` 1.x values, ready to write into a response.
 ///
 /// Small, because a response future carries it and frameworks move futures: constants are
-/// an index each, and only the (at most four) other values are owned.
+/// an index each, and only the (at most four) other values are owned. Names and values are
+/// kept apart: a `(name, value)` pair has an odd layout whose copies stall the CPU.
 #[derive(Debug, Clone, Default)]
 pub struct HttpHeaders {
-    /// Per [`CorsHeader`], the index in [`STATIC_VALUES`] of its value, if it is a constant.
-    statics: [Option<u8>; 8],
-    owned: [Option<(CorsHeader, HeaderValue)>; 4],
+    /// Per [`CorsHeader`] (its discriminant), where its value is.
+    slots: [HttpSlot; 8],
+    values: [Option<HeaderValue>; 4],
+}
+
+/// Where a header's value is in [`HttpHeaders`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum HttpSlot {
+    #[default]
+    Absent,
+    /// An index in [`STATIC_VALUES`].
+    Constant(u8),
+    /// An index in `HttpHeaders::values`.
+    Owned(u8),
 }
 
 impl HttpHeaders {
@@ -349,14 +363,11 @@ impl HttpHeaders {
     }
 
     fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
-        if let Some(index) = self.statics[name as usize] {
-            return Some(STATIC_VALUES[usize::from(index)].clone());
+        match self.slots[name as usize] {
+            HttpSlot::Absent => None,
+            HttpSlot::Constant(index) => STATIC_VALUES.get(usize::from(index)).cloned(),
+            HttpSlot::Owned(index) => self.values.get_mut(usize::from(index))?.take(),
         }
-        let slot = self
-            .owned
-            .iter_mut()
-            .find(|s| s.as_ref().is_some_and(|(n, _)| *n == name))?;
-        slot.take().map(|(_, value)| value)
     }
 
     /// Whether there are none.
@@ -366,8 +377,10 @@ impl HttpHeaders {
 
     /// How many headers, to size a header map once.
     pub fn len(&self) -> usize {
-        self.statics.iter().filter(|s| s.is_some()).count()
-            + self.owned.iter().filter(|s| s.is_some()).count()
+        self.slots
+            .iter()
+            .filter(|s| **s != HttpSlot::Absent)
+            .count()
     }
 }
 
