@@ -318,11 +318,9 @@ impl Shared {
         let mut headers = Headers::default();
         let mut next = 0;
         for (name, value) in decided.iter() {
-            if let Value::Static(s) = value {
-                if let Some(constant) = constant(s) {
-                    headers.slots[name as usize] = Slot::Constant(constant);
-                    continue;
-                }
+            if let Some(index) = value.static_index() {
+                headers.slots[name as usize] = Slot::Constant(index as u8);
+                continue;
             }
             // At most four headers are not constants (an accepted preflight's origin,
             // method, headers and max-age), so a place is always free.
@@ -364,34 +362,15 @@ impl Shared {
     }
 }
 
-/// The core's constant values, as actix-web values built at compile time (`from_static`
-/// at run time would check every byte again, per request).
+/// The core's constant values ([`cors_core::STATIC_VALUES`]), as actix-web values built at
+/// compile time (`from_static` at run time would check every byte again, per request).
 static CONSTANTS: [HeaderValue; 5] = [
-    HeaderValue::from_static("*"),
-    HeaderValue::from_static("true"),
-    HeaderValue::from_static("Origin"),
-    HeaderValue::from_static(
-        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-    ),
-    HeaderValue::from_static(
-        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
-         Access-Control-Request-Private-Network",
-    ),
+    HeaderValue::from_static(cors_core::STATIC_VALUES[0]),
+    HeaderValue::from_static(cors_core::STATIC_VALUES[1]),
+    HeaderValue::from_static(cors_core::STATIC_VALUES[2]),
+    HeaderValue::from_static(cors_core::STATIC_VALUES[3]),
+    HeaderValue::from_static(cors_core::STATIC_VALUES[4]),
 ];
-
-/// Which of [`CONSTANTS`] a static value of the core is: one length check and at most one
-/// comparison, since their lengths differ.
-fn constant(s: &str) -> Option<u8> {
-    let index = match s.len() {
-        1 => 0,
-        4 => 1,
-        6 => 2,
-        n if n == CONSTANTS[3].len() => 3,
-        n if n == CONSTANTS[4].len() => 4,
-        _ => return None,
-    };
-    (CONSTANTS[index].as_bytes() == s.as_bytes()).then_some(index as u8)
-}
 
 /// A CORS header's name as an actix-web constant: no parsing, no comparison with the
 /// standard names at run time.
@@ -411,18 +390,6 @@ fn header_name(name: CorsHeader) -> HeaderName {
 /// `Access-Control-Allow-Private-Network`, which actix-web has no constant for.
 const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-allow-private-network");
-
-/// Every CORS header, in writing order (`CorsHeader`'s discriminants index it).
-const ORDER: [CorsHeader; 8] = [
-    CorsHeader::AllowOrigin,
-    CorsHeader::AllowCredentials,
-    CorsHeader::AllowMethods,
-    CorsHeader::AllowHeaders,
-    CorsHeader::MaxAge,
-    CorsHeader::AllowPrivateNetwork,
-    CorsHeader::ExposeHeaders,
-    CorsHeader::Vary,
-];
 
 /// The CORS headers for one response, owned so that they outlive the request, and small,
 /// since the response future carries them: constants are an index each, and only the (at
@@ -451,7 +418,7 @@ impl Headers {
     /// both lists must stay), first, into the room `append` reserves anyway; every other
     /// header replaces any the handler set, since the policy is the authority on them.
     fn write_to(mut self, map: &mut HeaderMap) {
-        for name in ORDER.into_iter().rev() {
+        for name in CorsHeader::ALL.into_iter().rev() {
             let Some(value) = self.take(name) else {
                 continue;
             };

@@ -37,6 +37,18 @@ pub enum CorsHeader {
 }
 
 impl CorsHeader {
+    /// Every header, in writing order: `CorsHeader`'s discriminants are its places here.
+    pub const ALL: [CorsHeader; 8] = [
+        CorsHeader::AllowOrigin,
+        CorsHeader::AllowCredentials,
+        CorsHeader::AllowMethods,
+        CorsHeader::AllowHeaders,
+        CorsHeader::MaxAge,
+        CorsHeader::AllowPrivateNetwork,
+        CorsHeader::ExposeHeaders,
+        CorsHeader::Vary,
+    ];
+
     /// The lower-case header name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -84,14 +96,25 @@ impl fmt::Display for CorsHeader {
 const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-allow-private-network");
 
-/// Every [`Value::Static`] the core writes, as a ready `HeaderValue`: converting one is then
-/// a clone of a constant rather than a byte-by-byte check.
-static STATIC_VALUES: [HeaderValue; 5] = [
-    HeaderValue::from_static("*"),
-    HeaderValue::from_static("true"),
-    HeaderValue::from_static(crate::policy::VARY_ORIGIN),
-    HeaderValue::from_static(crate::policy::VARY_PREFLIGHT),
-    HeaderValue::from_static(crate::policy::VARY_PREFLIGHT_PNA),
+/// Every value a [`Value::Static`] holds, in the order [`Value::static_index`] numbers them,
+/// so that an adapter on other header types can build its own constants once from these.
+pub const STATIC_VALUES: [&str; 5] = [
+    "*",
+    "true",
+    crate::policy::VARY_ORIGIN,
+    crate::policy::VARY_PREFLIGHT,
+    crate::policy::VARY_PREFLIGHT_PNA,
+];
+
+/// [`STATIC_VALUES`] as ready `http` 1.x values: converting one is then a clone of a
+/// constant rather than a byte-by-byte check. A `static`, not a `const`: a `const` array of
+/// `HeaderValue`s would be rebuilt at every use.
+static STATIC_HEADER_VALUES: [HeaderValue; 5] = [
+    HeaderValue::from_static(STATIC_VALUES[0]),
+    HeaderValue::from_static(STATIC_VALUES[1]),
+    HeaderValue::from_static(STATIC_VALUES[2]),
+    HeaderValue::from_static(STATIC_VALUES[3]),
+    HeaderValue::from_static(STATIC_VALUES[4]),
 ];
 
 /// Which request header a [`Value::Echo`] repeats.
@@ -135,14 +158,29 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// For a [`Value::Static`], its index in [`STATIC_VALUES`].
+    #[inline]
+    pub fn static_index(self) -> Option<usize> {
+        let Value::Static(s) = self else {
+            return None;
+        };
+        match s {
+            "*" => Some(0),
+            "true" => Some(1),
+            crate::policy::VARY_ORIGIN => Some(2),
+            crate::policy::VARY_PREFLIGHT => Some(3),
+            crate::policy::VARY_PREFLIGHT_PNA => Some(4),
+            _ => None,
+        }
+    }
+
     /// The value as an `http` 1.x [`HeaderValue`], copying only echoes.
     pub fn to_header_value(self) -> HeaderValue {
         match self {
-            Value::Static(s) => STATIC_VALUES
-                .iter()
-                .find(|v| v.as_bytes() == s.as_bytes())
-                .cloned()
-                .unwrap_or_else(|| HeaderValue::from_static(s)),
+            Value::Static(s) => match self.static_index() {
+                Some(index) => STATIC_HEADER_VALUES[index].clone(),
+                None => HeaderValue::from_static(s),
+            },
             Value::Policy(v) | Value::Built(v) => v.clone(),
             // Echoes were validated (a serialized origin, a token, a token list), so they
             // are valid header values; the empty fallback is unreachable.
@@ -159,18 +197,6 @@ pub(crate) enum Slot<'a> {
     Built,
 }
 
-/// Every header in the order it is written: the slots of [`ResponseHeaders`].
-const ORDER: [CorsHeader; 8] = [
-    CorsHeader::AllowOrigin,
-    CorsHeader::AllowCredentials,
-    CorsHeader::AllowMethods,
-    CorsHeader::AllowHeaders,
-    CorsHeader::MaxAge,
-    CorsHeader::AllowPrivateNetwork,
-    CorsHeader::ExposeHeaders,
-    CorsHeader::Vary,
-];
-
 /// The CORS headers to add to a response, in the order to write them.
 ///
 /// One slot per header, indexed by [`CorsHeader`], and a bit per slot in use: setting one
@@ -186,7 +212,7 @@ pub struct ResponseHeaders<'a> {
 impl<'a> ResponseHeaders<'a> {
     #[inline]
     pub(crate) fn push(&mut self, name: CorsHeader, value: Value<'a>) {
-        // `CorsHeader`'s discriminants are its places in `ORDER`.
+        // `CorsHeader`'s discriminants are its places in `CorsHeader::ALL`.
         self.slots[name as usize] = Some(Slot::Value(value));
         self.present |= 1 << name as u8;
     }
@@ -207,7 +233,7 @@ impl<'a> ResponseHeaders<'a> {
 
     /// Every header, in order.
     pub fn iter(&self) -> impl Iterator<Item = (CorsHeader, Value<'_>)> {
-        ORDER
+        CorsHeader::ALL
             .iter()
             .zip(&self.slots)
             .filter_map(|(name, slot)| Some((*name, self.value((*slot)?)?)))
@@ -218,7 +244,7 @@ impl<'a> ResponseHeaders<'a> {
     /// this request, which [`ResponseHeaders::built`] lends. For adapters whose responses
     /// may borrow the request, such as Rocket's; [`ResponseHeaders::iter`] is simpler.
     pub fn iter_lasting(&self) -> impl Iterator<Item = (CorsHeader, Option<Value<'a>>)> + '_ {
-        ORDER
+        CorsHeader::ALL
             .iter()
             .zip(&self.slots)
             .filter_map(|(name, slot)| match (*slot)? {
@@ -259,11 +285,9 @@ impl<'a> ResponseHeaders<'a> {
         let mut out = HttpHeaders::default();
         let mut next = 0;
         for (name, value) in self.iter() {
-            if let Value::Static(s) = value {
-                if let Some(index) = static_index(s) {
-                    out.slots[name as usize] = HttpSlot::Constant(index);
-                    continue;
-                }
+            if let Some(index) = value.static_index() {
+                out.slots[name as usize] = HttpSlot::Constant(index as u8);
+                continue;
             }
             let value = match value {
                 Value::Echo(echo, bytes) => match echoes.get(echo) {
@@ -283,19 +307,6 @@ impl<'a> ResponseHeaders<'a> {
             }
         }
         out
-    }
-}
-
-/// Which of [`STATIC_VALUES`] a static value is.
-#[inline]
-fn static_index(s: &str) -> Option<u8> {
-    match s {
-        "*" => Some(0),
-        "true" => Some(1),
-        crate::policy::VARY_ORIGIN => Some(2),
-        crate::policy::VARY_PREFLIGHT => Some(3),
-        crate::policy::VARY_PREFLIGHT_PNA => Some(4),
-        _ => None,
     }
 }
 
@@ -337,7 +348,7 @@ pub struct HttpHeaders {
 enum HttpSlot {
     #[default]
     Absent,
-    /// An index in [`STATIC_VALUES`].
+    /// An index in [`STATIC_HEADER_VALUES`].
     Constant(u8),
     /// An index in `HttpHeaders::values`.
     Owned(u8),
@@ -352,7 +363,7 @@ impl HttpHeaders {
         if let Some(value) = self.take(CorsHeader::Vary) {
             headers.append(http::header::VARY, value);
         }
-        for name in ORDER {
+        for name in CorsHeader::ALL {
             if name.is_appended() {
                 continue;
             }
@@ -365,7 +376,7 @@ impl HttpHeaders {
     fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
         match self.slots[name as usize] {
             HttpSlot::Absent => None,
-            HttpSlot::Constant(index) => STATIC_VALUES.get(usize::from(index)).cloned(),
+            HttpSlot::Constant(index) => STATIC_HEADER_VALUES.get(usize::from(index)).cloned(),
             HttpSlot::Owned(index) => self.values.get_mut(usize::from(index))?.take(),
         }
     }
@@ -579,6 +590,28 @@ impl<'a> Decision<'a> {
             Decision::PreflightAccepted { status, .. } => Some(*status),
             Decision::PreflightRejected { .. } => Some(PREFLIGHT_REJECTED_STATUS),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_indices_match_the_static_values() {
+        for (index, s) in STATIC_VALUES.iter().enumerate() {
+            assert_eq!(Value::Static(s).static_index(), Some(index), "{s}");
+            assert_eq!(STATIC_HEADER_VALUES[index], *s);
+        }
+        assert_eq!(Value::Static("false").static_index(), None);
+        assert_eq!(Value::Echo(Echo::Origin, b"*").static_index(), None);
+    }
+
+    #[test]
+    fn all_is_in_discriminant_order() {
+        for (index, header) in CorsHeader::ALL.into_iter().enumerate() {
+            assert_eq!(header as usize, index);
         }
     }
 }

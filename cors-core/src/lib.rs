@@ -82,7 +82,7 @@ pub use builder::CorsBuilder;
 pub use config::Config;
 pub use decision::{
     CorsHeader, Decision, Echo, Echoes, HttpHeaders, Reason, Rejection, ResponseHeaders, Value,
-    MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS,
+    MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS, STATIC_VALUES,
 };
 pub use error::{ConfigError, Field, Problem};
 pub use header::{

@@ -390,16 +390,7 @@ fn rejection_reasons_name_the_value() {
 #[test]
 fn header_names_and_static_values_convert_exactly() {
     use cors_core::{CorsHeader, Value};
-    for h in [
-        CorsHeader::AllowOrigin,
-        CorsHeader::AllowCredentials,
-        CorsHeader::AllowMethods,
-        CorsHeader::AllowHeaders,
-        CorsHeader::MaxAge,
-        CorsHeader::AllowPrivateNetwork,
-        CorsHeader::ExposeHeaders,
-        CorsHeader::Vary,
-    ] {
+    for h in CorsHeader::ALL {
         assert_eq!(h.header_name().as_str(), h.as_str());
     }
     for s in [
