@@ -108,7 +108,7 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
-use cors_core::{CorsHeader, CorsRequest, Decision, Echo, ResponseHeaders, Value};
+use cors_core::{CorsHeader, CorsRequest, Decision, Echoes, RequestHeader, ResponseHeaders, Value};
 use pin_project_lite::pin_project;
 
 pub use cors_core;
@@ -272,40 +272,18 @@ where
     }
 }
 
-/// The request header values a decision may echo, as found while reading the request, so
-/// that echoing one clones it (a reference-count bump) without a second look-up.
-#[derive(Default)]
-struct Echoes<'a> {
-    origin: Option<&'a HeaderValue>,
-    request_method: Option<&'a HeaderValue>,
-    request_headers: Option<&'a HeaderValue>,
-}
-
-/// The request parts the core reads, borrowed from actix-web's request.
-fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_>) {
+/// The request parts the core reads, borrowed from actix-web's request, and the values a
+/// decision may echo.
+fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_, HeaderValue>) {
     let headers = req.headers();
-    let mut cors = CorsRequest::new(req.method().as_str().as_bytes());
-    let mut echoes = Echoes::default();
-    for value in headers.get_all(header::ORIGIN) {
-        echoes.origin.get_or_insert(value);
-        cors.add_origin(value.as_bytes());
-    }
-    // Only a preflight reads the other three headers.
-    if !cors.may_be_preflight() {
-        return (cors, echoes);
-    }
-    for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD) {
-        echoes.request_method.get_or_insert(value);
-        cors.add_request_method(value.as_bytes());
-    }
-    for value in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-        echoes.request_headers.get_or_insert(value);
-        cors.add_request_headers(value.as_bytes());
-    }
-    for value in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
-        cors.add_request_private_network(value.as_bytes());
-    }
-    (cors, echoes)
+    CorsRequest::read(req.method().as_str().as_bytes(), |header| {
+        headers.get_all(match header {
+            RequestHeader::Origin => header::ORIGIN,
+            RequestHeader::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
+            RequestHeader::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
+            RequestHeader::RequestPrivateNetwork => ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
+        })
+    })
 }
 
 /// `Access-Control-Request-Private-Network`, which actix-web has no constant for.
@@ -314,7 +292,7 @@ const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
 
 impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
-    fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_>) -> Headers {
+    fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_, HeaderValue>) -> Headers {
         let mut headers = Headers::default();
         let mut next = 0;
         for (name, value) in decided.iter() {
@@ -340,19 +318,14 @@ impl Shared {
         &self,
         name: CorsHeader,
         value: Value<'_>,
-        echoes: &Echoes<'_>,
+        echoes: &Echoes<'_, HeaderValue>,
     ) -> Option<HeaderValue> {
         let converted = match (value, name) {
             (Value::Policy(_), CorsHeader::MaxAge) => self.max_age.clone(),
             (Value::Policy(_), CorsHeader::ExposeHeaders) => self.expose_headers.clone(),
             (Value::Echo(echo, bytes), _) => {
-                let echoed = match echo {
-                    Echo::Origin => echoes.origin,
-                    Echo::RequestMethod => echoes.request_method,
-                    Echo::RequestHeaders => echoes.request_headers,
-                };
                 // The request's own value: a reference-count bump, not a copy.
-                echoed.filter(|v| v.as_bytes() == bytes).cloned()
+                echoes.get(echo).filter(|v| v.as_bytes() == bytes).cloned()
             }
             _ => None,
         };

@@ -310,24 +310,53 @@ impl<'a> ResponseHeaders<'a> {
     }
 }
 
-/// The values of the request headers a decision may echo, as found while reading an
-/// `http` 1.x request ([`CorsRequest::read_http`](crate::CorsRequest::read_http)), so that
-/// [`ResponseHeaders::to_http`] clones them rather than looking them up again or copying
-/// their bytes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Echoes<'a> {
-    pub(crate) origin: Option<&'a HeaderValue>,
-    pub(crate) request_method: Option<&'a HeaderValue>,
-    pub(crate) request_headers: Option<&'a HeaderValue>,
+/// The values of the request headers a decision may echo, as found while reading the
+/// request ([`CorsRequest::read`](crate::CorsRequest::read)), so that echoing one clones it
+/// (a reference-count bump for `http`'s values) rather than looking it up again or copying
+/// its bytes. `V` is the framework's header value type: `http` 1.x's by default, for
+/// [`ResponseHeaders::to_http`].
+pub struct Echoes<'a, V: ?Sized = HeaderValue> {
+    pub(crate) origin: Option<&'a V>,
+    pub(crate) request_method: Option<&'a V>,
+    pub(crate) request_headers: Option<&'a V>,
 }
 
-impl<'a> Echoes<'a> {
-    fn get(&self, echo: Echo) -> Option<&'a HeaderValue> {
+impl<'a, V: ?Sized> Echoes<'a, V> {
+    /// The value found for the header `echo` repeats (the first line, if there were several).
+    pub fn get(&self, echo: Echo) -> Option<&'a V> {
         match echo {
             Echo::Origin => self.origin,
             Echo::RequestMethod => self.request_method,
             Echo::RequestHeaders => self.request_headers,
         }
+    }
+}
+
+impl<V: ?Sized> Default for Echoes<'_, V> {
+    fn default() -> Self {
+        Echoes {
+            origin: None,
+            request_method: None,
+            request_headers: None,
+        }
+    }
+}
+
+impl<V: ?Sized> Clone for Echoes<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V: ?Sized> Copy for Echoes<'_, V> {}
+
+impl<V: ?Sized + fmt::Debug> fmt::Debug for Echoes<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Echoes")
+            .field("origin", &self.origin)
+            .field("request_method", &self.request_method)
+            .field("request_headers", &self.request_headers)
+            .finish()
     }
 }
 

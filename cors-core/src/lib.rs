@@ -90,4 +90,4 @@ pub use header::{
     MAX_REQUEST_HEADERS_LINES,
 };
 pub use policy::Cors;
-pub use request::{CorsRequest, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
+pub use request::{CorsRequest, RequestHeader, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};

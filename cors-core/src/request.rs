@@ -12,6 +12,31 @@ use crate::header::MAX_REQUEST_HEADERS_LINES;
 pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: http::HeaderName =
     http::HeaderName::from_static("access-control-request-private-network");
 
+/// A request header CORS reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestHeader {
+    /// `Origin`
+    Origin,
+    /// `Access-Control-Request-Method`
+    RequestMethod,
+    /// `Access-Control-Request-Headers`
+    RequestHeaders,
+    /// `Access-Control-Request-Private-Network`
+    RequestPrivateNetwork,
+}
+
+impl RequestHeader {
+    /// The lower-case header name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestHeader::Origin => "origin",
+            RequestHeader::RequestMethod => "access-control-request-method",
+            RequestHeader::RequestHeaders => "access-control-request-headers",
+            RequestHeader::RequestPrivateNetwork => "access-control-request-private-network",
+        }
+    }
+}
+
 /// One header the request may carry several times: the first value and how many lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Lines<'a> {
@@ -127,13 +152,14 @@ impl<'a> CorsRequest<'a> {
     /// Records any header line: the four CORS reads are kept, every other name ignored.
     /// Handy for frameworks that only offer iteration over all headers.
     pub fn add_header(&mut self, name: &[u8], value: &'a [u8]) -> &mut Self {
-        if name.eq_ignore_ascii_case(b"origin") {
+        let is = |header: RequestHeader| name.eq_ignore_ascii_case(header.as_str().as_bytes());
+        if is(RequestHeader::Origin) {
             self.add_origin(value)
-        } else if name.eq_ignore_ascii_case(b"access-control-request-method") {
+        } else if is(RequestHeader::RequestMethod) {
             self.add_request_method(value)
-        } else if name.eq_ignore_ascii_case(b"access-control-request-headers") {
+        } else if is(RequestHeader::RequestHeaders) {
             self.add_request_headers(value)
-        } else if name.eq_ignore_ascii_case(b"access-control-request-private-network") {
+        } else if is(RequestHeader::RequestPrivateNetwork) {
             self.add_request_private_network(value)
         } else {
             self
@@ -173,27 +199,63 @@ impl<'a> CorsRequest<'a> {
     /// # Ok::<(), cors_core::ConfigError>(())
     /// ```
     pub fn read_http(method: &'a http::Method, headers: &'a HeaderMap) -> (Self, Echoes<'a>) {
-        let mut req = CorsRequest::new(method.as_str().as_bytes());
+        Self::read(method.as_str().as_bytes(), |header| {
+            headers.get_all(match header {
+                RequestHeader::Origin => ORIGIN,
+                RequestHeader::RequestMethod => ACCESS_CONTROL_REQUEST_METHOD,
+                RequestHeader::RequestHeaders => ACCESS_CONTROL_REQUEST_HEADERS,
+                RequestHeader::RequestPrivateNetwork => ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
+            })
+        })
+    }
+
+    /// Reads a request from any framework's headers: `lines(header)` gives every line of
+    /// one of the four headers CORS reads, as values that are bytes (`http` 0.2 or 1.x header
+    /// values, `str`s...). `Origin` is always read; the other three only when the request may
+    /// be a preflight (an `OPTIONS` request with `Origin`), since only a preflight's decision
+    /// depends on them. The values a decision may echo are kept in the [`Echoes`].
+    ///
+    /// ```
+    /// use cors_core::{CorsRequest, RequestHeader};
+    ///
+    /// let origin = ["https://app.example.com"];
+    /// let (req, echoes) = CorsRequest::read(b"GET", |header| match header {
+    ///     RequestHeader::Origin => &origin[..],
+    ///     _ => &[],
+    /// });
+    /// assert!(req.is_cors() && !req.may_be_preflight());
+    /// assert_eq!(echoes.get(cors_core::Echo::Origin), Some(&origin[0]));
+    /// ```
+    #[inline]
+    pub fn read<V, I>(
+        method: &'a [u8],
+        mut lines: impl FnMut(RequestHeader) -> I,
+    ) -> (Self, Echoes<'a, V>)
+    where
+        V: AsRef<[u8]> + ?Sized + 'a,
+        I: IntoIterator<Item = &'a V>,
+    {
+        let mut req = CorsRequest::new(method);
         let mut echoes = Echoes::default();
-        for v in headers.get_all(ORIGIN) {
+        for v in lines(RequestHeader::Origin) {
             echoes.origin.get_or_insert(v);
-            req.add_origin(v.as_bytes());
+            req.add_origin(v.as_ref());
         }
         // Only a preflight reads the other three; skipping their look-ups saves most of
         // the cost of reading an actual request.
         if !req.may_be_preflight() {
             return (req, echoes);
         }
-        for v in headers.get_all(ACCESS_CONTROL_REQUEST_METHOD) {
+        for v in lines(RequestHeader::RequestMethod) {
             echoes.request_method.get_or_insert(v);
-            req.add_request_method(v.as_bytes());
+            req.add_request_method(v.as_ref());
         }
-        for v in headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS) {
+        for v in lines(RequestHeader::RequestHeaders) {
             echoes.request_headers.get_or_insert(v);
-            req.add_request_headers(v.as_bytes());
+            req.add_request_headers(v.as_ref());
         }
-        for v in headers.get_all(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK) {
-            req.add_request_private_network(v.as_bytes());
+        for v in lines(RequestHeader::RequestPrivateNetwork) {
+            req.add_request_private_network(v.as_ref());
         }
         (req, echoes)
     }

@@ -290,24 +290,10 @@ fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
 /// The parts of `req` the policy reads: its method and every line of the four CORS request
 /// headers, borrowed.
 fn read<'r>(req: &'r Request<'_>) -> CorsRequest<'r> {
-    let mut cors_req = CorsRequest::new(req.method().as_str().as_bytes());
     let headers = req.headers();
-    for value in headers.get("Origin") {
-        cors_req.add_origin(value.as_bytes());
-    }
-    // Only a preflight reads the other three headers.
-    if !cors_req.may_be_preflight() {
-        return cors_req;
-    }
-    for value in headers.get("Access-Control-Request-Method") {
-        cors_req.add_request_method(value.as_bytes());
-    }
-    for value in headers.get("Access-Control-Request-Headers") {
-        cors_req.add_request_headers(value.as_bytes());
-    }
-    for value in headers.get("Access-Control-Request-Private-Network") {
-        cors_req.add_request_private_network(value.as_bytes());
-    }
+    let (cors_req, _) = CorsRequest::read(req.method().as_str().as_bytes(), |header| {
+        headers.get(header.as_str())
+    });
     cors_req
 }
 
