@@ -1,7 +1,7 @@
 //! Which part of a CORS layer costs requests per second end to end, on axum: the same
 //! server without CORS, with a handler that writes the same three CORS headers itself (a
-//! longer response, no layer), with a layer that does nothing, with cors-axum, with the
-//! prototype glue of `cors_benches::prototype`, and with tower-http.
+//! longer response, no layer), with a layer that does nothing, with cors-axum, and with
+//! tower-http.
 //!
 //! ```sh
 //! cargo run --release -p cors-benches --example e2e-probe
@@ -26,7 +26,6 @@ fn main() {
         "headers only",
         "Identity layer",
         "cors-axum",
-        "prototype",
         "tower-http",
     ];
     for round in 0..2 {
@@ -54,12 +53,6 @@ fn main() {
                     .layer(tower::layer::util::Identity::new())
                     .with_state(()),
                 "cors-axum" => app(Row::Ours, Some(Policy::One)),
-                "prototype" => Router::new()
-                    .route("/", get(|| async { ([("x-handler", "1")], "ok") }))
-                    .layer(cors_benches::prototype::FastCorsLayer::new(
-                        Policy::One.cors(),
-                    ))
-                    .with_state(()),
                 _ => app(Row::Peer, Some(Policy::One)),
             };
             let running = e2e::start_axum(server).expect("a server");

@@ -16,7 +16,6 @@
 pub mod alloc;
 pub mod e2e;
 pub mod frameworks;
-pub mod prototype;
 pub mod scenario;
 pub mod stats;
 

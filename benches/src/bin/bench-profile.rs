@@ -7,8 +7,7 @@
 //!   FRAMEWORK  core, axum, actix, rocket or warp
 //!   SCENARIO   a scenario's name, as in BENCHMARKS.md ("allowed GET"), or a unique part of it
 //!   ROW        baseline, peer or ours (ignored for core); for axum also `identity` (a
-//!              layer that does nothing) and `proto` (the glue proposed in prototype.rs);
-//!              for warp also `proto` (one pass through `log::custom`)
+//!              layer that does nothing)
 //!   ITERS      how many requests (default 100000)
 //! ```
 //!
@@ -43,8 +42,7 @@ fn run() -> Result<(), String> {
     };
     let scenario = find_scenario(scenario)?;
     let extra = match framework.as_str() {
-        "axum" => frameworks::axum::extra_runner(row, scenario.policy()),
-        "warp" => frameworks::warp::extra_runner(row, scenario.policy()),
+        "axum" => frameworks::axum::extra_runner(row),
         _ => None,
     };
     if let Some(runner) = extra {

@@ -141,13 +141,11 @@ impl Runner for AxumRunner {
 }
 
 /// Apps beside the three rows, for `bench-profile`: `identity` (a layer that does nothing:
-/// what axum itself charges for any `Router::layer`) and `proto` (the prototype glue of
-/// [`crate::prototype`]).
-pub fn extra_runner(kind: &str, policy: Policy) -> Option<Box<dyn Runner>> {
+/// what axum itself charges for any `Router::layer`).
+pub fn extra_runner(kind: &str) -> Option<Box<dyn Runner>> {
     let routes = Router::new().route("/", get(handler));
     let app = match kind {
         "identity" => routes.layer(tower::layer::util::Identity::new()),
-        "proto" => routes.layer(crate::prototype::FastCorsLayer::new(policy.cors())),
         _ => return None,
     };
     Some(Box::new(AxumRunner {

@@ -147,20 +147,3 @@ where
         )
     }
 }
-
-/// The prototype of [`crate::prototype::warp_once`], for `bench-profile warp SCENARIO proto`.
-pub fn extra_runner(kind: &str, policy: Policy) -> Option<Box<dyn Runner>> {
-    let runtime = Rc::new(
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime"),
-    );
-    match kind {
-        "proto" => Some(runner(
-            &runtime,
-            warp::service(crate::prototype::warp_once::wrap(policy.cors(), route())),
-        )),
-        _ => None,
-    }
-}
