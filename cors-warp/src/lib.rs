@@ -130,9 +130,11 @@
 //!
 //! Cloning a wrapped filter bumps a reference count, and nothing is boxed per request: the
 //! wrapper is made of warp's own combinators. It reads the request's method and headers
-//! borrowed, without copying the header map (see `read_request` in the source for how),
-//! and the header values it echoes (`Origin`, `Access-Control-Request-*`) are clones of
-//! the request's own, which share hyper's read buffer. The only heap allocations it makes
+//! borrowed, without copying the header map (see `read_after` in the source for how): for
+//! an `OPTIONS` request before the filter runs, since it may be a preflight to answer, and
+//! for any other as the filter's response completes. The header values it echoes
+//! (`Origin`, `Access-Control-Request-*`) are clones of the request's own, which share
+//! hyper's read buffer. The only heap allocations it makes
 //! are the growth of a response's header map to take the CORS headers, and what an error
 //! response costs when a rejection has to be turned into one.
 #![forbid(unsafe_code)]
@@ -178,43 +180,36 @@ where
 {
     // warp runs a filter only through its combinators, and a combinator runs the next
     // filter only when the one before it succeeds (`and`) or rejects (`or`). The first
-    // branch reads the request once and decides: a preflight it answers is its response;
-    // any other request is turned away from it with `not_found` (the one rejection that
-    // allocates nothing), its headers left in a thread-local for the second branch, which
-    // `or` runs at once, in the same poll and on the same thread, before anything else
-    // can run there (the same reasoning as `read_request`'s).
-    let answered = read_request(&STEP, move |method, headers| step(&cors, method, headers))
-        .and_then(|step: Option<Step>| {
-            ready(match step {
-                Some(Step::Answer(response)) => Ok(response),
-                Some(Step::Forward(headers)) => {
-                    FORWARD.set(Some(headers));
-                    Err(warp::reject::not_found())
-                }
-                None => Err(warp::reject::not_found()),
+    // branch is for `OPTIONS` requests alone (Fetch's CORS-preflight request is always
+    // one): it reads the request and answers a preflight the policy answers. Every other
+    // request is turned away from it with `not_found`, the one rejection that allocates
+    // nothing, and the second branch runs the filter, then reads the request and decides
+    // as the filter completes (see `read_after`), in the same poll as it adds the headers.
+    let preflight_cors = cors.clone();
+    let answered = warp::method()
+        .and_then(|method: Method| {
+            ready(if method == Method::OPTIONS {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
             })
+        })
+        .untuple_one()
+        .and(read_request(&ANSWER, move |method, headers| {
+            answer(&preflight_cors, method, headers)
+        }))
+        .and_then(|answer: Option<Option<Response>>| {
+            ready(answer.flatten().ok_or_else(warp::reject::not_found))
         });
 
-    let forwarded = warp::any()
-        .map(|| {
-            let headers = FORWARD.take();
-            if headers.is_none() {
-                tracing::error!(
-                    "warp did not run the wrapper's branches in one poll: no CORS headers"
-                );
-            }
-            headers
-        })
-        .and(F::Error::outcome(filter))
-        .map(finish);
+    let forwarded = read_after(
+        F::Error::outcome(filter),
+        &FORWARD,
+        move |method, headers| forward(&cors, method, headers),
+    )
+    .map(finish);
 
     answered.or(forwarded).unify()
-}
-
-/// What the first branch of [`wrap`] decided: answer now, or run the filter and add these.
-enum Step {
-    Answer(Response),
-    Forward(HttpHeaders),
 }
 
 /// Why the policy refuses this request, if it does: an extractor for the filter behind
@@ -249,52 +244,71 @@ pub fn rejection(
 }
 
 thread_local! {
-    static STEP: Cell<Option<Step>> = const { Cell::new(None) };
+    static ANSWER: Cell<Option<Option<Response>>> = const { Cell::new(None) };
     static FORWARD: Cell<Option<HttpHeaders>> = const { Cell::new(None) };
     static REJECTION: Cell<Option<Option<Rejection<'static>>>> = const { Cell::new(None) };
 }
 
 /// Calls `read` with the request's method and headers, borrowed, and extracts what it
-/// returns: `None` only if a warp release stopped calling its log hook as described below,
-/// which every test of this crate would show.
-///
-/// warp lends the request only to its own filters and hooks: a filter of ours can copy the
-/// headers (`header::headers_cloned`, a map copy whose custom-named headers each allocate
-/// on their first clone), but only `log::custom` hands them over borrowed, to its function,
-/// as the filter it wraps completes. `warp::any().map(warp::reply)` completes in its first
-/// poll, and the `map` after the hook runs in that same poll, on the same thread, with
-/// nothing in between: a thread-local carries the result across, and no other request can
-/// run between the two and see it.
+/// returns: `None` only if a warp release stopped calling its log hook as described at
+/// [`read_after`], which every test of this crate would show.
 fn read_request<T: 'static>(
     slot: &'static LocalKey<Cell<Option<T>>>,
     read: impl Fn(&Method, &HeaderMap) -> T + Clone + Send + Sync + 'static,
 ) -> impl Filter<Extract = (Option<T>,), Error = Infallible> + Clone + Send + Sync + 'static {
-    warp::any()
-        .map(warp::reply)
+    read_after(warp::any().map(warp::reply), slot, read).map(|(_, read): (Response, _)| read)
+}
+
+/// Runs `filter`, then calls `read` with the request's method and headers, borrowed, and
+/// extracts the filter's response with what `read` returned (`None` only if a warp release
+/// stopped calling its log hook as described here, which every test of this crate would
+/// show).
+///
+/// warp lends the request only to its own filters and hooks: a filter of ours can copy the
+/// headers (`header::headers_cloned`, a map copy whose custom-named headers each allocate
+/// on their first clone), but only `log::custom` hands them over borrowed, to its function,
+/// as the filter it wraps completes. The `map` after the hook runs in that same poll, on the
+/// same thread, with nothing in between: a thread-local carries the result across, and no
+/// other request can run between the two and see it.
+fn read_after<F, R, T>(
+    filter: F,
+    slot: &'static LocalKey<Cell<Option<T>>>,
+    read: impl Fn(&Method, &HeaderMap) -> T + Clone + Send + Sync + 'static,
+) -> impl Filter<Extract = ((Response, Option<T>),), Error = Infallible> + Clone + Send + Sync + 'static
+where
+    F: Filter<Extract = (R,), Error = Infallible> + Clone + Send + Sync + 'static,
+    R: Reply,
+    T: 'static,
+{
+    filter
         .with(warp::log::custom(move |info: Info<'_>| {
             slot.set(Some(read(info.method(), info.request_headers())));
         }))
-        .map(move |_| {
-            let read = slot.take();
-            if read.is_none() {
-                tracing::error!("warp did not call its log hook in time: no CORS decision");
-            }
-            read
-        })
+        .map(taken(slot))
+}
+
+/// The function that takes what [`read_after`]'s hook left in `slot`, beside the response.
+fn taken<R: Reply, T: 'static>(
+    slot: &'static LocalKey<Cell<Option<T>>>,
+) -> impl Fn(R) -> (Response, Option<T>) + Clone + Send + Sync + 'static {
+    move |reply| {
+        let read = slot.take();
+        if read.is_none() {
+            tracing::error!("warp did not call its log hook in time: no CORS decision");
+        }
+        (reply.into_response(), read)
+    }
 }
 
 /// The error type of a filter [`wrap`] takes: warp's [`Rejection`](warp::Rejection), or
 /// [`Infallible`] for a filter that never rejects (one that recovers its own rejections).
 pub trait FilterError: sealed::Sealed + Send + Sized + 'static {
-    /// `filter`, its rejection (if any) kept as a value rather than passed on.
+    /// `filter`'s response, or the one warp would make of its rejection
+    /// ([`rejection_response`]).
     #[doc(hidden)]
     fn outcome<F, R>(
         filter: F,
-    ) -> impl Filter<Extract = (Result<Response, warp::Rejection>,), Error = Infallible>
-           + Clone
-           + Send
-           + Sync
-           + 'static
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Reply;
@@ -303,18 +317,16 @@ pub trait FilterError: sealed::Sealed + Send + Sized + 'static {
 impl FilterError for warp::Rejection {
     fn outcome<F, R>(
         filter: F,
-    ) -> impl Filter<Extract = (Result<Response, warp::Rejection>,), Error = Infallible>
-           + Clone
-           + Send
-           + Sync
-           + 'static
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Reply,
     {
         filter
-            .map(|reply: R| Ok(reply.into_response()))
-            .recover(|rejection| ready(Ok::<_, Infallible>(Err(rejection))))
+            .map(|reply: R| reply.into_response())
+            .recover(|rejection: warp::Rejection| {
+                ready(Ok::<_, Infallible>(rejection_response(&rejection)))
+            })
             .unify()
     }
 }
@@ -322,16 +334,12 @@ impl FilterError for warp::Rejection {
 impl FilterError for Infallible {
     fn outcome<F, R>(
         filter: F,
-    ) -> impl Filter<Extract = (Result<Response, warp::Rejection>,), Error = Infallible>
-           + Clone
-           + Send
-           + Sync
-           + 'static
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
     where
         F: Filter<Extract = (R,), Error = Self> + Clone + Send + Sync + 'static,
         R: Reply,
     {
-        filter.map(|reply: R| Ok(reply.into_response()))
+        filter.map(|reply: R| reply.into_response())
     }
 }
 
@@ -341,9 +349,25 @@ mod sealed {
     impl Sealed for std::convert::Infallible {}
 }
 
-/// Decides a request: the answer to a preflight the wrapper does not pass on (an empty
-/// body, the policy's status and headers), or the headers to add to the filter's response.
-fn step(cors: &Cors, method: &Method, headers: &HeaderMap) -> Step {
+/// Answers a preflight the policy answers itself (an empty body, the policy's status and
+/// headers); `None` for any other request, which the second branch of [`wrap`] decides.
+fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response> {
+    let (request, echoes) = CorsRequest::read_http(method, headers);
+    let decision = cors.decide(&request);
+    let status = decision.respond_now()?;
+    if let Some(rejection) = decision.rejection() {
+        tracing::debug!(method = %method, "{rejection}");
+    }
+    let mut response = status.into_response();
+    decision
+        .headers()
+        .to_http(&echoes)
+        .write_to(response.headers_mut());
+    Some(response)
+}
+
+/// The headers to add to the filter's response.
+fn forward(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
     let (request, echoes) = CorsRequest::read_http(method, headers);
     let decision = cors.decide(&request);
     if let Some(rejection) = decision.rejection() {
@@ -351,20 +375,11 @@ fn step(cors: &Cors, method: &Method, headers: &HeaderMap) -> Step {
     }
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
-    let cors_headers = decision.headers().to_http(&echoes);
-    match decision.respond_now() {
-        Some(status) => {
-            let mut response = status.into_response();
-            cors_headers.write_to(response.headers_mut());
-            Step::Answer(response)
-        }
-        None => Step::Forward(cors_headers),
-    }
+    decision.headers().to_http(&echoes)
 }
 
-/// The filter's response, or the one warp would make of its rejection, with the headers.
-fn finish(headers: Option<HttpHeaders>, outcome: Result<Response, warp::Rejection>) -> Response {
-    let mut response = outcome.unwrap_or_else(|rejection| rejection_response(&rejection));
+/// The filter's response (or the one warp would make of its rejection), with the headers.
+fn finish((mut response, headers): (Response, Option<HttpHeaders>)) -> Response {
     headers.unwrap_or_default().write_to(response.headers_mut());
     response
 }
