@@ -419,6 +419,9 @@ struct SchemePatterns {
     hosts: HashMap<Box<[u8]>, Ports, RandomState>,
     /// `scheme://*.domain[...]`, keyed by `domain`.
     domains: HashMap<Box<[u8]>, Ports, RandomState>,
+    /// The same as `domains` while there are at most [`LINEAR_DOMAINS`] of them (empty
+    /// above): comparing a few suffixes costs less than finding the labels and hashing.
+    few_domains: Vec<(Box<[u8]>, Ports)>,
     /// The fewest and most labels of any key of `domains`, so matching looks up only
     /// suffixes that could be there.
     min_labels: usize,
@@ -440,6 +443,7 @@ impl PatternSet {
                     scheme: pattern.scheme.clone(),
                     hosts: HashMap::default(),
                     domains: HashMap::default(),
+                    few_domains: Vec::new(),
                     min_labels: usize::MAX,
                     max_labels: 0,
                 });
@@ -452,6 +456,17 @@ impl PatternSet {
             s.min_labels = s.min_labels.min(labels);
             s.max_labels = s.max_labels.max(labels);
             s.domains.entry(pattern.host).or_default().add(pattern.port);
+            s.few_domains = if s.domains.len() <= LINEAR_DOMAINS {
+                let mut few: Vec<_> = s
+                    .domains
+                    .iter()
+                    .map(|(d, p)| (d.clone(), p.clone()))
+                    .collect();
+                few.sort_by(|a, b| a.0.cmp(&b.0));
+                few
+            } else {
+                Vec::new()
+            };
         } else {
             s.hosts.entry(pattern.host).or_default().add(pattern.port);
         }
@@ -473,6 +488,17 @@ impl PatternSet {
         }
         if s.domains.is_empty() || origin.host.first() == Some(&b'[') {
             return false;
+        }
+        if !s.few_domains.is_empty() {
+            // `host` ends with `.domain` and has a label in front of it (labels are never
+            // empty, so one byte is one label): the same test as the look-ups below.
+            let host = origin.host;
+            return s.few_domains.iter().any(|(domain, ports)| {
+                host.len() > domain.len() + 1
+                    && host.ends_with(domain)
+                    && host[host.len() - domain.len() - 1] == b'.'
+                    && ports.allows(origin.port)
+            });
         }
         // Try every proper suffix that starts after a dot: `a.b.example.com` tries
         // `com`, `example.com`, `b.example.com`, from the right, and only those with as
@@ -498,6 +524,10 @@ impl PatternSet {
         false
     }
 }
+
+/// Up to this many subdomain patterns of one scheme are compared one by one; more are
+/// looked up by suffix. Either way the cost does not grow with the number of patterns.
+const LINEAR_DOMAINS: usize = 4;
 
 /// Up to this many listed origins are compared one by one; more are hashed. Either way a
 /// look-up costs a bounded amount, whatever the size of the list.
@@ -853,6 +883,40 @@ mod tests {
         assert!(!matches(&s, "https://evilexample.com"));
         assert!(!matches(&s, "https://a.evilexample.com"));
         assert!(!matches(&s, "https://a.example.co"));
+    }
+
+    #[test]
+    fn few_and_many_subdomain_patterns_agree() {
+        // One pattern is compared as a suffix; five are looked up label by label.
+        let few = set(&["https://*.example.com", "https://*.b.test:8443"]);
+        let many = set(&[
+            "https://*.example.com",
+            "https://*.b.test:8443",
+            "https://*.one.test",
+            "https://*.two.test",
+            "https://*.deep.three.test",
+        ]);
+        assert!(!few.schemes[0].few_domains.is_empty());
+        assert!(many.schemes[0].few_domains.is_empty());
+        for origin in [
+            "https://a.example.com",
+            "https://a.b.example.com",
+            "https://example.com",
+            "https://.example.com",
+            "https://xexample.com",
+            "https://example.com.evil.test",
+            "https://a.example.com:8443",
+            "https://a.b.test:8443",
+            "https://a.b.test",
+            "https://b.test:8443",
+            "https://a.ab.test:8443",
+            "https://[::1]",
+            "http://a.example.com",
+        ] {
+            assert_eq!(matches(&few, origin), matches(&many, origin), "{origin}");
+        }
+        assert!(matches(&few, "https://a.b.test:8443"));
+        assert!(!matches(&few, "https://a.ab.test:8443"));
     }
 
     #[test]
