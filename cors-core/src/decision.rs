@@ -490,6 +490,9 @@ impl Reason {
             Reason::HeadersTooLarge(Limit::EmptyElements) => {
                 "Access-Control-Request-Headers has too many empty elements"
             }
+            Reason::HeadersTooLarge(Limit::Elements) => {
+                "Access-Control-Request-Headers has too many elements"
+            }
         }
     }
 }

@@ -163,6 +163,11 @@ pub const MAX_REQUESTED_HEADER_NAMES: usize = 64;
 /// At most this many empty elements (`a,,b`) in `Access-Control-Request-Headers`: RFC 9110
 /// §5.6.1.2 asks recipients to ignore "a reasonable number" of them, not any number.
 pub const MAX_EMPTY_ELEMENTS: usize = 16;
+/// At most this many elements, names and empty ones together, in
+/// `Access-Control-Request-Headers`: a list with more exceeds [`MAX_REQUESTED_HEADER_NAMES`]
+/// or [`MAX_EMPTY_ELEMENTS`] whatever it holds, so it is refused after a count of its commas,
+/// before any name is read.
+pub const MAX_LIST_ELEMENTS: usize = MAX_REQUESTED_HEADER_NAMES + MAX_EMPTY_ELEMENTS;
 
 /// Which limit of `Access-Control-Request-Headers` a preflight exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,6 +181,8 @@ pub enum Limit {
     Names,
     /// More than [`MAX_EMPTY_ELEMENTS`] empty elements.
     EmptyElements,
+    /// More than [`MAX_LIST_ELEMENTS`] elements.
+    Elements,
 }
 
 /// Why `Access-Control-Request-Headers` was refused.
@@ -199,7 +206,9 @@ pub(crate) struct Requested {
 /// Parses every `Access-Control-Request-Headers` line (Fetch #cors-preflight-fetch reads it as a
 /// comma-separated list; HTTP lets intermediaries split a list over lines) and checks each
 /// name against `allowed`. Work is linear in the bytes, bounded by the limits above, and
-/// allocation-free.
+/// allocation-free. The size limits come first (lines, bytes, elements), then the elements
+/// in order, each against the name and empty-element limits, then as a token, then against
+/// the policy: the first failure is the reason.
 pub(crate) fn check_requested<'a>(
     lines: &[&'a [u8]],
     line_count: usize,
@@ -208,8 +217,14 @@ pub(crate) fn check_requested<'a>(
     if line_count > MAX_REQUEST_HEADERS_LINES {
         return Err(Refusal::TooLarge(Limit::Lines));
     }
-    if lines.iter().map(|l| l.len()).sum::<usize>() > MAX_REQUEST_HEADERS_BYTES {
+    let bytes = lines.iter().map(|l| l.len()).sum::<usize>();
+    if bytes > MAX_REQUEST_HEADERS_BYTES {
         return Err(Refusal::TooLarge(Limit::Bytes));
+    }
+    // A line of `c` commas holds `c + 1` elements, so fewer bytes than this cannot hold too
+    // many: the common short list is never counted.
+    if bytes + lines.len() > MAX_LIST_ELEMENTS && too_many_elements(lines) {
+        return Err(Refusal::TooLarge(Limit::Elements));
     }
     let mut names = 0;
     let mut empty = 0;
@@ -277,6 +292,24 @@ pub(crate) fn check_requested<'a>(
     })
 }
 
+/// Whether the lines hold more than [`MAX_LIST_ELEMENTS`] elements. Commas are counted a
+/// block at a time (a loop the compiler turns into vector compares), stopping at the first
+/// block past the limit: a long hostile list costs a fraction of a token check per byte.
+fn too_many_elements(lines: &[&[u8]]) -> bool {
+    let mut elements = lines.len();
+    for line in lines {
+        for block in line.chunks(64) {
+            // A byte-wide count (at most 64 per block) is what vectorises well.
+            let commas = block.iter().fold(0u8, |n, &b| n + u8::from(b == b','));
+            elements += usize::from(commas);
+            if elements > MAX_LIST_ELEMENTS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 #[inline]
 fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -318,6 +351,10 @@ mod tests {
         }
         if lines.iter().map(|l| l.len()).sum::<usize>() > MAX_REQUEST_HEADERS_BYTES {
             return Err(Refusal::TooLarge(Limit::Bytes));
+        }
+        let elements: usize = lines.iter().map(|l| l.split(|&b| b == b',').count()).sum();
+        if elements > MAX_LIST_ELEMENTS {
+            return Err(Refusal::TooLarge(Limit::Elements));
         }
         let (mut names, mut empty, mut canonical) = (0, 0, true);
         for line in lines {
@@ -366,6 +403,58 @@ mod tests {
                 reference(&lines, lines.len(), &policy)
             );
         }
+
+        /// Long lists of names and commas, around the limits of 64 names, 16 empty
+        /// elements and 80 elements in all.
+        #[test]
+        fn the_element_count_agrees_with_the_reference(
+            lines in proptest::collection::vec("(x-a|aa|,|, ){0,60}", 1..4),
+            any in proptest::bool::ANY,
+        ) {
+            let policy = allowed(any, &["x-a", "aa"]);
+            let lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+            proptest::prop_assert_eq!(
+                check_requested(&lines, lines.len(), &policy),
+                reference(&lines, lines.len(), &policy)
+            );
+        }
+    }
+
+    #[test]
+    fn lists_are_refused_past_eighty_elements_whatever_they_hold() {
+        let any = allowed(true, &[]);
+        // 80 elements: read one by one, so the name limit answers; 81: counted and refused.
+        for (elements, lines, expected) in [
+            (80, 1, Limit::Names),
+            (81, 1, Limit::Elements),
+            (80, 4, Limit::Names),
+            (81, 4, Limit::Elements),
+        ] {
+            let per_line = elements / lines;
+            let text: Vec<String> = (0..lines)
+                .map(|l| {
+                    let extra = usize::from(l < elements % lines);
+                    (0..per_line + extra)
+                        .map(|i| format!("x-header-name-{l}-{i}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect();
+            let refs: Vec<&[u8]> = text.iter().map(|t| t.as_bytes()).collect();
+            assert_eq!(
+                check_requested(&refs, lines, &any),
+                Err(Refusal::TooLarge(expected)),
+                "{elements} elements over {lines} lines"
+            );
+        }
+        // An invalid name early does not hide a list that is too long: size comes first.
+        let mut list = vec!["x c".to_owned()];
+        list.extend((0..80).map(|i| format!("x-{i}")));
+        let list = list.join(",");
+        assert_eq!(
+            check_requested(&[list.as_bytes()], 1, &any),
+            Err(Refusal::TooLarge(Limit::Elements))
+        );
     }
 
     #[test]
@@ -498,6 +587,11 @@ mod tests {
         let commas = vec![b','; 1024];
         assert_eq!(
             check_requested(&[&commas], 1, &a),
+            Err(Refusal::TooLarge(Limit::Elements))
+        );
+        // 17 empty elements among at most 80 are counted one by one.
+        assert_eq!(
+            check_requested(&[b"x-a,,,,,,,,,,,,,,,,,,x-a"], 1, &a),
             Err(Refusal::TooLarge(Limit::EmptyElements))
         );
         let huge = vec![b'a'; MAX_REQUEST_HEADERS_BYTES + 1];

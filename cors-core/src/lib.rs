@@ -58,8 +58,8 @@
 //! Every header value the policy can send is computed when it is built. Deciding looks
 //! things up: one hash look-up for a listed origin (whatever the list's length), one per
 //! label for patterns, a linear scan of the request's header list bounded by
-//! [`MAX_REQUEST_HEADERS_BYTES`], [`MAX_REQUESTED_HEADER_NAMES`], [`MAX_EMPTY_ELEMENTS`] and
-//! [`MAX_REQUEST_HEADERS_LINES`]. It makes no heap allocation, except to rebuild an
+//! [`MAX_REQUEST_HEADERS_BYTES`], [`MAX_REQUESTED_HEADER_NAMES`], [`MAX_EMPTY_ELEMENTS`],
+//! [`MAX_LIST_ELEMENTS`] and [`MAX_REQUEST_HEADERS_LINES`]. It makes no heap allocation, except to rebuild an
 //! `Access-Control-Request-Headers` list that arrived split over lines or with empty
 //! elements.
 #![forbid(unsafe_code)]
@@ -86,8 +86,8 @@ pub use decision::{
 };
 pub use error::{ConfigError, Field, Problem};
 pub use header::{
-    Limit, MAX_EMPTY_ELEMENTS, MAX_REQUESTED_HEADER_NAMES, MAX_REQUEST_HEADERS_BYTES,
-    MAX_REQUEST_HEADERS_LINES,
+    Limit, MAX_EMPTY_ELEMENTS, MAX_LIST_ELEMENTS, MAX_REQUESTED_HEADER_NAMES,
+    MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES,
 };
 pub use policy::Cors;
 pub use request::{CorsRequest, RequestHeader, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};

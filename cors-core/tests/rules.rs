@@ -345,10 +345,19 @@ fn adversarial_header_lists_are_rejected_by_limit() {
         .collect::<Vec<_>>()
         .join(",")
         .into_bytes();
+    // At most 80 elements are read one by one, so the two limits inside stay reachable.
+    let sixty_five = many
+        .split(|&b| b == b',')
+        .take(65)
+        .collect::<Vec<_>>()
+        .join(&b',');
+    let seventeen_empty = vec![b','; 16];
     let huge = vec![b'a'; 64 * 1024];
     for (acrh, limit) in [
-        (&commas, Limit::EmptyElements),
-        (&many, Limit::Names),
+        (&commas, Limit::Elements),
+        (&many, Limit::Elements),
+        (&sixty_five, Limit::Names),
+        (&seventeen_empty, Limit::EmptyElements),
         (&huge, Limit::Bytes),
     ] {
         let seen = decide(
