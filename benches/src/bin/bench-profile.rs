@@ -7,7 +7,8 @@
 //!   FRAMEWORK  core, axum, actix, rocket or warp
 //!   SCENARIO   a scenario's name, as in BENCHMARKS.md ("allowed GET"), or a unique part of it
 //!   ROW        baseline, peer or ours (ignored for core); for axum also `identity` (a
-//!              layer that does nothing)
+//!              layer that does nothing); for warp also `tower` (cors-axum's tower layer
+//!              around `warp::service`, for users who serve warp through hyper themselves)
 //!   ITERS      how many requests (default 100000)
 //! ```
 //!
@@ -43,6 +44,7 @@ fn run() -> Result<(), String> {
     let scenario = find_scenario(scenario)?;
     let extra = match framework.as_str() {
         "axum" => frameworks::axum::extra_runner(row),
+        "warp" => frameworks::warp::extra_runner(row, scenario),
         _ => None,
     };
     if let Some(runner) = extra {

@@ -42,6 +42,25 @@ pub fn framework() -> Framework {
     )
 }
 
+/// Apps beyond the three rows, for `bench-profile`: `tower` is cors-axum's tower layer around
+/// `warp::service` (the route without CORS), with the scenario's policy.
+pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
+    use tower::Layer;
+    match kind {
+        "tower" => {
+            let runtime = Rc::new(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime"),
+            );
+            let layer = cors_axum::CorsLayer::new(scenario.policy().cors());
+            Some(runner(&runtime, layer.layer(warp::service(route()))))
+        }
+        _ => None,
+    }
+}
+
 /// `warp::cors` has no patterns and cannot allow any header: those scenarios have no row.
 fn policy_of(policy: Policy) -> Option<Policy> {
     match policy {
