@@ -227,14 +227,28 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         // The decision borrows the request, which the inner service needs by value: take
         // what is needed from it (owned headers, the status, the rejection) first.
-        let (headers, respond_now, rejection) = {
+        let (headers, rejection) = {
             let (cors_req, echoes) = cors_request(&req);
             let decision = self.shared.policy.decide(&cors_req);
-            let headers = self.shared.owned(decision.headers(), &echoes);
             if let Some(rejection) = decision.rejection() {
                 log::debug!("{} {}: {rejection}", req.method(), req.path());
             }
-            let respond_now = decision.respond_now().map(|s| s.as_u16());
+            if let Some(status) = decision.respond_now() {
+                // The core's `http` 1.x status and actix-web's `http` 0.2 one both accept
+                // exactly 100..=999, so the conversion cannot fail.
+                let status = StatusCode::from_u16(status.as_u16())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut res = HttpResponse::new(status);
+                self.shared
+                    .write(decision.headers(), &echoes, res.headers_mut());
+                drop(decision);
+                return CorsFuture {
+                    state: State::Answered {
+                        response: Some(req.into_response(res).map_into_right_body()),
+                    },
+                };
+            }
+            let headers = self.shared.owned(decision.headers(), &echoes);
             let rejection = match decision {
                 // Only an actual request goes on to the application, which may want to
                 // know why its origin was refused.
@@ -244,21 +258,8 @@ where
                 } => Some(rejection.into_owned()),
                 _ => None,
             };
-            (headers, respond_now, rejection)
+            (headers, rejection)
         };
-
-        if let Some(status) = respond_now {
-            // The core's `http` 1.x status and actix-web's `http` 0.2 one both accept
-            // exactly 100..=999, so the conversion cannot fail.
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut res = HttpResponse::new(status);
-            headers.write_to(res.headers_mut());
-            return CorsFuture {
-                state: State::Answered {
-                    response: Some(req.into_response(res).map_into_right_body()),
-                },
-            };
-        }
 
         if let Some(rejection) = rejection {
             req.extensions_mut().insert(rejection);
@@ -302,16 +303,43 @@ impl Shared {
             }
             // At most four headers are not constants (an accepted preflight's origin,
             // method, headers and max-age), so a place is always free.
-            if let (Some(place), Some(value)) = (
-                headers.values.get_mut(next),
-                self.header_value(name, value, echoes),
-            ) {
+            if let (Some(place), Some(value)) =
+                (headers.place(next), self.header_value(name, value, echoes))
+            {
                 *place = Some(value);
                 headers.slots[name as usize] = Slot::Owned(next as u8);
                 next += 1;
             }
         }
         headers
+    }
+
+    /// Writes the decision's headers into a response made while the request is at hand (a
+    /// preflight's answer), as [`Headers::write_to`] would write [`Shared::owned`]'s result,
+    /// without that copy.
+    fn write(
+        &self,
+        decided: &ResponseHeaders<'_>,
+        echoes: &Echoes<'_, HeaderValue>,
+        map: &mut HeaderMap,
+    ) {
+        for name in CorsHeader::ALL.into_iter().rev() {
+            let Some(value) = decided.get(name) else {
+                continue;
+            };
+            let value = match value.static_index() {
+                Some(index) => CONSTANTS.get(index).cloned(),
+                None => self.header_value(name, value, echoes),
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            if name.is_appended() {
+                map.append(header_name(name), value);
+            } else {
+                map.insert(header_name(name), value);
+            }
+        }
     }
 
     fn header_value(
@@ -365,14 +393,20 @@ const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-allow-private-network");
 
 /// The CORS headers for one response, owned so that they outlive the request, and small,
-/// since the response future carries them: constants are an index each, and only the (at
-/// most four) other values are owned. No allocation, unlike a `Vec`. Names and values are
-/// kept apart: a `(name, value)` pair has an odd layout whose copies stall the CPU.
+/// since the response future carries them (a large future is copied with `memcpy` at every
+/// move): constants are an index each, and only the other values are owned, two in place.
+/// An actual request's headers never have more (the echoed origin and the exposed headers);
+/// a preflight passed on to the application can have four, and allocates once for the last
+/// two. Names and values are kept apart: a `(name, value)` pair has an odd layout whose
+/// copies stall the CPU.
 #[derive(Debug, Clone, Default)]
 struct Headers {
     /// Per [`CorsHeader`] (its discriminant), where its value is.
     slots: [Slot; 8],
-    values: [Option<HeaderValue>; 4],
+    /// Owned values 0 and 1.
+    values: [Option<HeaderValue>; 2],
+    /// Owned values 2 and 3, which only a preflight passed on to the application has.
+    more: Option<Box<[Option<HeaderValue>; 2]>>,
 }
 
 /// Where a header's value is in [`Headers`].
@@ -407,7 +441,21 @@ impl Headers {
         match self.slots[name as usize] {
             Slot::Absent => None,
             Slot::Constant(index) => CONSTANTS.get(usize::from(index)).cloned(),
-            Slot::Owned(index) => self.values.get_mut(usize::from(index))?.take(),
+            Slot::Owned(index) => match usize::from(index) {
+                i @ 0..=1 => self.values.get_mut(i)?.take(),
+                i => self.more.as_mut()?.get_mut(i - 2)?.take(),
+            },
+        }
+    }
+
+    /// The place for owned value `index` (0 to 3), making room for 2 and 3 on first use.
+    fn place(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
+        match index {
+            0..=1 => self.values.get_mut(index),
+            _ => self
+                .more
+                .get_or_insert_with(Box::default)
+                .get_mut(index - 2),
         }
     }
 }

@@ -242,7 +242,7 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         // The decision borrows the request's headers, so everything kept from it is made
         // owned inside this block, before the request moves into the inner service.
-        let (headers, respond_now, rejection) = {
+        let (headers, rejection) = {
             let (cors_request, echoes) = CorsRequest::read_http(req.method(), req.headers());
             let decision = self.cors.decide(&cors_request);
             let rejection = decision.rejection().map(|rejection| {
@@ -253,15 +253,17 @@ where
                 );
                 rejection.clone().into_owned()
             });
+            if let Some(status) = decision.respond_now() {
+                let response = preflight_response(status, rejection, |map| {
+                    decision.headers().write_http(&echoes, map);
+                });
+                return ResponseFuture::answer(response);
+            }
             // Echoed values are clones of the request's own header values (a reference-count
             // bump on hyper's read buffer), not copies of their bytes.
-            let headers = decision.headers().to_http(&echoes);
-            (headers, decision.respond_now(), rejection)
+            (decision.headers().to_http(&echoes), rejection)
         };
 
-        if let Some(status) = respond_now {
-            return ResponseFuture::answer(preflight_response(status, headers, rejection));
-        }
         if let Some(rejection) = rejection {
             req.extensions_mut().insert(rejection);
         }
@@ -277,14 +279,14 @@ const PREFLIGHT_HEADERS_ROOM: usize = 8;
 /// and headers, and the rejection (if any) for outer middleware, since no handler will see it.
 fn preflight_response<B: Default>(
     status: StatusCode,
-    headers: HttpHeaders,
     rejection: Option<Rejection<'static>>,
+    write_headers: impl FnOnce(&mut HeaderMap),
 ) -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = status;
     // Sized once for the most a preflight answer carries, so the map never grows.
     *response.headers_mut() = HeaderMap::with_capacity(PREFLIGHT_HEADERS_ROOM);
-    headers.write_to(response.headers_mut());
+    write_headers(response.headers_mut());
     if let Some(rejection) = rejection {
         response.extensions_mut().insert(rejection);
     }

@@ -245,3 +245,31 @@ fn rejected_preflight() {
         );
     }
 }
+
+// A preflight passed on to the handler keeps its headers until the handler answers. Four of
+// them are not constants (the echoed origin, method and header list, max-age): two fit in
+// the layer's owned headers, the other two cost one allocation. And the plain
+// handler's map, with its content type and six CORS headers, grows.
+const SPILLED_VALUES: isize = 1;
+
+#[test]
+fn passed_on_preflight() {
+    let cors = Cors::builder()
+        .allow_origin(APP)
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .allow_credentials(true)
+        .max_age(600)
+        .preflight_passthrough(true)
+        .build()
+        .unwrap();
+    let routes = || Router::new().route("/", any(plain));
+    let identity = routes().layer(Identity::new()).with_state(());
+    let layered = routes().layer(CorsLayer::new(cors)).with_state(());
+    let without = allocations(&identity, allowed_preflight_request, StatusCode::OK);
+    let with = allocations(&layered, allowed_preflight_request, StatusCode::OK);
+    assert_eq!(
+        with as isize - without as isize,
+        MAP_GROWTH + SPILLED_VALUES
+    );
+}

@@ -280,33 +280,70 @@ impl<'a> ResponseHeaders<'a> {
     /// reference-count bump where the request's bytes are shared, as hyper's are) so that
     /// they outlive the request. `echoes` are the values
     /// [`CorsRequest::read_http`](crate::CorsRequest::read_http) found; a value it did not
-    /// find is copied.
+    /// find is copied. For headers that go into a response at once (a preflight's answer),
+    /// [`ResponseHeaders::write_http`] skips this copy.
     pub fn to_http(&self, echoes: &Echoes<'_>) -> HttpHeaders {
         let mut out = HttpHeaders::default();
         let mut next = 0;
         for (name, value) in self.iter() {
             if let Some(index) = value.static_index() {
-                out.slots[name as usize] = HttpSlot::Constant(index as u8);
+                out.slots[name as usize] = HttpSlot::constant(index);
                 continue;
             }
-            let value = match value {
-                Value::Echo(echo, bytes) => match echoes.get(echo) {
-                    Some(v) if v.as_bytes() == bytes => v.clone(),
-                    _ => value.to_header_value(),
-                },
-                _ => value.to_header_value(),
-            };
             // At most four headers carry values that are not constants (an accepted
             // preflight's origin, method, headers and max-age), so a place is always free.
-            let place = out.values.get_mut(next);
+            let place = out.place(next);
             debug_assert!(place.is_some(), "more than four owned CORS headers");
             if let Some(place) = place {
-                *place = Some(value);
-                out.slots[name as usize] = HttpSlot::Owned(next as u8);
+                *place = Some(http_value(value, echoes));
+                out.slots[name as usize] = HttpSlot::owned(next);
                 next += 1;
             }
         }
         out
+    }
+
+    /// Writes the headers into `headers` as [`HttpHeaders::write_to`] would write
+    /// [`ResponseHeaders::to_http`]'s result, without that intermediate copy: for a response
+    /// made while the request is still at hand, such as a preflight's answer.
+    ///
+    /// ```
+    /// use cors_core::{Cors, CorsRequest};
+    /// use http::{HeaderMap, HeaderValue, Method};
+    ///
+    /// let cors = Cors::builder().allow_origin("https://app.example.com").build().unwrap();
+    /// let mut request = HeaderMap::new();
+    /// request.insert("origin", HeaderValue::from_static("https://app.example.com"));
+    /// request.insert("access-control-request-method", HeaderValue::from_static("GET"));
+    /// let (req, echoes) = CorsRequest::read_http(&Method::OPTIONS, &request);
+    /// let decision = cors.decide(&req);
+    ///
+    /// let mut response = HeaderMap::new();
+    /// decision.headers().write_http(&echoes, &mut response);
+    /// assert_eq!(response["access-control-allow-origin"], "https://app.example.com");
+    /// ```
+    pub fn write_http(&self, echoes: &Echoes<'_>, headers: &mut HeaderMap) {
+        // `Vary` first, as `HttpHeaders::write_to` does, and for the same reason.
+        if let Some(value) = self.get(CorsHeader::Vary) {
+            headers.append(http::header::VARY, http_value(value, echoes));
+        }
+        for (name, value) in self.iter() {
+            if !name.is_appended() {
+                headers.insert(name.header_name(), http_value(value, echoes));
+            }
+        }
+    }
+}
+
+/// One value as an owned `http` 1.x value: a constant's shared copy, the request's own value
+/// for an echo (a clone, where `echoes` has it), the policy's or the built one's clone.
+fn http_value(value: Value<'_>, echoes: &Echoes<'_>) -> HeaderValue {
+    match value {
+        Value::Echo(echo, bytes) => match echoes.get(echo) {
+            Some(v) if v.as_bytes() == bytes => v.clone(),
+            _ => value.to_header_value(),
+        },
+        _ => value.to_header_value(),
     }
 }
 
@@ -362,25 +399,40 @@ impl<V: ?Sized + fmt::Debug> fmt::Debug for Echoes<'_, V> {
 
 /// CORS headers as owned `http` 1.x values, ready to write into a response.
 ///
-/// Small, because a response future carries it and frameworks move futures: constants are
-/// an index each, and only the (at most four) other values are owned. Names and values are
-/// kept apart: a `(name, value)` pair has an odd layout whose copies stall the CPU.
+/// Small, because a response future carries it and frameworks move futures (a large future
+/// is copied with `memcpy` at every move; a small one in registers): constants are an index
+/// each, and only the other values are owned, two of them in place. An actual request's
+/// headers never have more than two (the echoed origin and the exposed headers); a preflight
+/// passed on to the application can have four, and then allocates once for the last two.
+/// Names and values are kept apart: a `(name, value)` pair has an odd layout whose copies
+/// stall the CPU.
 #[derive(Debug, Clone, Default)]
 pub struct HttpHeaders {
     /// Per [`CorsHeader`] (its discriminant), where its value is.
     slots: [HttpSlot; 8],
-    values: [Option<HeaderValue>; 4],
+    /// Owned values 0 and 1.
+    values: [Option<HeaderValue>; 2],
+    /// Owned values 2 and 3, which only a preflight passed on to the application has.
+    more: Option<Box<[Option<HeaderValue>; 2]>>,
 }
 
-/// Where a header's value is in [`HttpHeaders`].
+/// Where a header's value is in [`HttpHeaders`], in one byte (an enum with two indexed
+/// variants takes two): `0` absent, `1 + i` the constant [`STATIC_HEADER_VALUES`]`[i]`,
+/// [`HttpSlot::OWNED`]` + i` owned value `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum HttpSlot {
-    #[default]
-    Absent,
-    /// An index in [`STATIC_HEADER_VALUES`].
-    Constant(u8),
-    /// An index in `HttpHeaders::values`.
-    Owned(u8),
+struct HttpSlot(u8);
+
+impl HttpSlot {
+    const ABSENT: HttpSlot = HttpSlot(0);
+    const OWNED: u8 = 0x10;
+
+    fn constant(index: usize) -> HttpSlot {
+        HttpSlot(1 + index as u8)
+    }
+
+    fn owned(index: usize) -> HttpSlot {
+        HttpSlot(Self::OWNED + index as u8)
+    }
 }
 
 impl HttpHeaders {
@@ -404,10 +456,37 @@ impl HttpHeaders {
 
     fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
         match self.slots[name as usize] {
-            HttpSlot::Absent => None,
-            HttpSlot::Constant(index) => STATIC_HEADER_VALUES.get(usize::from(index)).cloned(),
-            HttpSlot::Owned(index) => self.values.get_mut(usize::from(index))?.take(),
+            HttpSlot(0) => None,
+            HttpSlot(c @ 1..HttpSlot::OWNED) => {
+                STATIC_HEADER_VALUES.get(usize::from(c - 1)).cloned()
+            }
+            HttpSlot(o) => match usize::from(o - HttpSlot::OWNED) {
+                i @ 0..=1 => self.values.get_mut(i)?.take(),
+                i => self.take_more(i - 2),
+            },
         }
+    }
+
+    /// Owned value `2 + index`: off the hot path, which only a passed-on preflight takes.
+    #[cold]
+    #[inline(never)]
+    fn take_more(&mut self, index: usize) -> Option<HeaderValue> {
+        self.more.as_mut()?.get_mut(index)?.take()
+    }
+
+    /// The place for owned value `index` (0 to 3), making room for 2 and 3 on first use.
+    fn place(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
+        match index {
+            0..=1 => self.values.get_mut(index),
+            _ => self.place_more(index - 2),
+        }
+    }
+
+    /// The place for owned value `2 + index`, allocated on first use: off the hot path.
+    #[cold]
+    #[inline(never)]
+    fn place_more(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
+        self.more.get_or_insert_with(Box::default).get_mut(index)
     }
 
     /// Whether there are none.
@@ -419,7 +498,7 @@ impl HttpHeaders {
     pub fn len(&self) -> usize {
         self.slots
             .iter()
-            .filter(|s| **s != HttpSlot::Absent)
+            .filter(|s| **s != HttpSlot::ABSENT)
             .count()
     }
 }

@@ -444,7 +444,7 @@ fn from_http_reads_preflight_headers_only_for_options() {
     ));
 }
 
-/// `to_http` + `write_to`: every header of the fullest preflight answer (credentials,
+/// `to_http` + `write_to` (and `write_http`): every header of the fullest preflight answer (credentials,
 /// private network, max-age, a split header list) arrives in an `http` header map, echoes
 /// share the request's bytes, and `Vary` is appended beside the handler's.
 #[test]
@@ -518,6 +518,12 @@ fn http_headers_carry_every_header_of_the_fullest_answers() {
         ]
     );
     assert!(response.get("access-control-expose-headers").is_none());
+    // `write_http` writes the same, without the owned copy (four owned values here: two of
+    // them past `HttpHeaders`' inline room).
+    let mut direct = HeaderMap::new();
+    direct.insert("vary", HeaderValue::from_static("accept-encoding"));
+    decision.headers().write_http(&echoes, &mut direct);
+    assert_eq!(direct, response);
 
     // The actual request: origin, credentials, exposed headers and `Vary: Origin`; a
     // handler's own `access-control-*` header is replaced.

@@ -361,8 +361,7 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response>
     let mut response = status.into_response();
     decision
         .headers()
-        .to_http(&echoes)
-        .write_to(response.headers_mut());
+        .write_http(&echoes, response.headers_mut());
     Some(response)
 }
 
