@@ -6,7 +6,7 @@
 //! translate requests to it and write back the headers it returns.
 //!
 //! 1. Build a [`Cors`] policy once with [`Cors::builder`] (or from a config file through
-//!    [`Config`], with the `serde` feature). Every mistake is a [`ConfigError`] naming the
+//!    `Config`, with the `serde` feature). Every mistake is a [`ConfigError`] naming the
 //!    field, the value and the fix; nothing is accepted silently, nothing panics.
 //! 2. For each request, fill a [`CorsRequest`] with borrowed bytes and call
 //!    [`Cors::decide`]. The [`Decision`] says whether to answer now or go on to the handler,
@@ -56,8 +56,9 @@
 //! ## Costs
 //!
 //! Every header value the policy can send is computed when it is built. Deciding looks
-//! things up: one hash look-up for a listed origin (whatever the list's length), one per
-//! label for patterns, a linear scan of the request's header list bounded by
+//! things up: one comparison per listed origin up to four, one hash look-up above (whatever
+//! the list's length); for subdomain patterns, one suffix comparison each up to four per
+//! scheme, one look-up per label above; a linear scan of the request's header list bounded by
 //! [`MAX_REQUEST_HEADERS_BYTES`], [`MAX_REQUESTED_HEADER_NAMES`], [`MAX_EMPTY_ELEMENTS`],
 //! [`MAX_LIST_ELEMENTS`] and [`MAX_REQUEST_HEADERS_LINES`]. It makes no heap allocation, except to rebuild an
 //! `Access-Control-Request-Headers` list that arrived split over lines or with empty
