@@ -108,7 +108,9 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
-use cors_core::{CorsHeader, CorsRequest, Decision, Echoes, RequestHeader, ResponseHeaders, Value};
+use cors_core::{
+    CorsHeader, CorsRequest, Decision, Echoes, OwnedHeaders, RequestHeader, ResponseHeaders, Value,
+};
 use pin_project_lite::pin_project;
 
 pub use cors_core;
@@ -294,28 +296,13 @@ const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
 impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
     fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_, HeaderValue>) -> Headers {
-        let mut headers = Headers::default();
-        let mut next = 0;
-        for (name, value) in decided.iter() {
-            if let Some(index) = value.static_index() {
-                headers.slots[name as usize] = Slot::Constant(index as u8);
-                continue;
-            }
-            // At most four headers are not constants (an accepted preflight's origin,
-            // method, headers and max-age), so a place is always free.
-            if let (Some(place), Some(value)) =
-                (headers.place(next), self.header_value(name, value, echoes))
-            {
-                *place = Some(value);
-                headers.slots[name as usize] = Slot::Owned(next as u8);
-                next += 1;
-            }
-        }
-        headers
+        OwnedHeaders::new(decided, |name, value| {
+            self.header_value(name, value, echoes)
+        })
     }
 
     /// Writes the decision's headers into a response made while the request is at hand (a
-    /// preflight's answer), as [`Headers::write_to`] would write [`Shared::owned`]'s result,
+    /// preflight's answer), as [`write_headers`] would write [`Shared::owned`]'s result,
     /// without that copy.
     fn write(
         &self,
@@ -323,21 +310,16 @@ impl Shared {
         echoes: &Echoes<'_, HeaderValue>,
         map: &mut HeaderMap,
     ) {
-        for name in CorsHeader::ALL.into_iter().rev() {
-            let Some(value) = decided.get(name) else {
-                continue;
+        for name in CorsHeader::WRITING_ORDER {
+            let value = match decided.get(name) {
+                Some(value) => match value.static_index() {
+                    Some(index) => CONSTANTS.get(index).cloned(),
+                    None => self.header_value(name, value, echoes),
+                },
+                None => None,
             };
-            let value = match value.static_index() {
-                Some(index) => CONSTANTS.get(index).cloned(),
-                None => self.header_value(name, value, echoes),
-            };
-            let Some(value) = value else {
-                continue;
-            };
-            if name.is_appended() {
-                map.append(header_name(name), value);
-            } else {
-                map.insert(header_name(name), value);
+            if let Some(value) = value {
+                put(map, name, value);
             }
         }
     }
@@ -392,71 +374,23 @@ fn header_name(name: CorsHeader) -> HeaderName {
 const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-allow-private-network");
 
-/// The CORS headers for one response, owned so that they outlive the request, and small,
-/// since the response future carries them (a large future is copied with `memcpy` at every
-/// move): constants are an index each, and only the other values are owned, two in place.
-/// An actual request's headers never have more (the echoed origin and the exposed headers);
-/// a preflight passed on to the application can have four, and allocates once for the last
-/// two. Names and values are kept apart: a `(name, value)` pair has an odd layout whose
-/// copies stall the CPU.
-#[derive(Debug, Clone, Default)]
-struct Headers {
-    /// Per [`CorsHeader`] (its discriminant), where its value is.
-    slots: [Slot; 8],
-    /// Owned values 0 and 1.
-    values: [Option<HeaderValue>; 2],
-    /// Owned values 2 and 3, which only a preflight passed on to the application has.
-    more: Option<Box<[Option<HeaderValue>; 2]>>,
+/// The CORS headers for one response, owned so that they outlive the request: cors-core's
+/// compact form, with actix-web's values.
+type Headers = OwnedHeaders<HeaderValue>;
+
+/// Writes owned headers into a response's map.
+fn write_headers(headers: Headers, map: &mut HeaderMap) {
+    headers.write_each(&CONSTANTS, |name, value| put(map, name, value));
 }
 
-/// Where a header's value is in [`Headers`].
-#[derive(Debug, Clone, Copy, Default)]
-enum Slot {
-    #[default]
-    Absent,
-    /// An index in [`CONSTANTS`].
-    Constant(u8),
-    /// An index in `Headers::values`.
-    Owned(u8),
-}
-
-impl Headers {
-    /// Appends `Vary` beside the handler's own (it lists what the response depends on, so
-    /// both lists must stay), first, into the room `append` reserves anyway; every other
-    /// header replaces any the handler set, since the policy is the authority on them.
-    fn write_to(mut self, map: &mut HeaderMap) {
-        for name in CorsHeader::ALL.into_iter().rev() {
-            let Some(value) = self.take(name) else {
-                continue;
-            };
-            if name.is_appended() {
-                map.append(header_name(name), value);
-            } else {
-                map.insert(header_name(name), value);
-            }
-        }
-    }
-
-    fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
-        match self.slots[name as usize] {
-            Slot::Absent => None,
-            Slot::Constant(index) => CONSTANTS.get(usize::from(index)).cloned(),
-            Slot::Owned(index) => match usize::from(index) {
-                i @ 0..=1 => self.values.get_mut(i)?.take(),
-                i => self.more.as_mut()?.get_mut(i - 2)?.take(),
-            },
-        }
-    }
-
-    /// The place for owned value `index` (0 to 3), making room for 2 and 3 on first use.
-    fn place(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
-        match index {
-            0..=1 => self.values.get_mut(index),
-            _ => self
-                .more
-                .get_or_insert_with(Box::default)
-                .get_mut(index - 2),
-        }
+/// Appends `Vary` beside the handler's own (it lists what the response depends on, so both
+/// lists must stay); every other header replaces any the handler set, since the policy is
+/// the authority on them.
+fn put(map: &mut HeaderMap, name: CorsHeader, value: HeaderValue) {
+    if name.is_appended() {
+        map.append(header_name(name), value);
+    } else {
+        map.insert(header_name(name), value);
     }
 }
 
@@ -502,7 +436,7 @@ where
                     // Handler errors (`ResponseError`) arrive here already turned into
                     // responses by actix-web, as do its own 404 and 405 answers.
                     Ok(mut res) => {
-                        headers.write_to(res.headers_mut());
+                        write_headers(headers, res.headers_mut());
                         Ok(res.map_into_left_body())
                     }
                     // An error from inner middleware becomes a response only later, in the
@@ -510,7 +444,7 @@ where
                     // for outer middleware and its status for the client.
                     Err(mut error) => {
                         error.add_response_mapper(move |mut res| {
-                            headers.clone().write_to(res.headers_mut());
+                            write_headers(headers.clone(), res.headers_mut());
                             res
                         });
                         Err(error)

@@ -78,6 +78,30 @@ impl CorsHeader {
         }
     }
 
+    /// Every header in the order the adapters write them into a response: the appended ones
+    /// (`Vary`) first, then the others as in [`CorsHeader::ALL`]. `http`'s
+    /// `HeaderMap::append` reserves room for a new entry even when the name exists, so
+    /// appending while the map still has that room avoids a growth. Derived from
+    /// [`CorsHeader::ALL`] and [`CorsHeader::is_appended`] at compile time.
+    pub const WRITING_ORDER: [CorsHeader; 8] = {
+        let mut order = [CorsHeader::Vary; 8];
+        let mut next = 0;
+        let mut appended_pass = 0;
+        while appended_pass < 2 {
+            let mut i = 0;
+            while i < CorsHeader::ALL.len() {
+                let header = CorsHeader::ALL[i];
+                if header.is_appended() == (appended_pass == 0) {
+                    order[next] = header;
+                    next += 1;
+                }
+                i += 1;
+            }
+            appended_pass += 1;
+        }
+        order
+    };
+
     /// Whether the header is appended beside any the handler wrote (`Vary`, a list that
     /// must keep the handler's entries: RFC 9110 §12.5.5) rather than replacing them
     /// (every `Access-Control-*` header, where the policy is the authority).
@@ -109,7 +133,7 @@ pub const STATIC_VALUES: [&str; 5] = [
 /// [`STATIC_VALUES`] as ready `http` 1.x values: converting one is then a clone of a
 /// constant rather than a byte-by-byte check. A `static`, not a `const`: a `const` array of
 /// `HeaderValue`s would be rebuilt at every use.
-static STATIC_HEADER_VALUES: [HeaderValue; 5] = [
+static STATIC_HEADER_VALUES: [HeaderValue; STATIC_VALUES.len()] = [
     HeaderValue::from_static(STATIC_VALUES[0]),
     HeaderValue::from_static(STATIC_VALUES[1]),
     HeaderValue::from_static(STATIC_VALUES[2]),
@@ -283,24 +307,7 @@ impl<'a> ResponseHeaders<'a> {
     /// find is copied. For headers that go into a response at once (a preflight's answer),
     /// [`ResponseHeaders::write_http`] skips this copy.
     pub fn to_http(&self, echoes: &Echoes<'_>) -> HttpHeaders {
-        let mut out = HttpHeaders::default();
-        let mut next = 0;
-        for (name, value) in self.iter() {
-            if let Some(index) = value.static_index() {
-                out.slots[name as usize] = HttpSlot::constant(index);
-                continue;
-            }
-            // At most four headers carry values that are not constants (an accepted
-            // preflight's origin, method, headers and max-age), so a place is always free.
-            let place = out.place(next);
-            debug_assert!(place.is_some(), "more than four owned CORS headers");
-            if let Some(place) = place {
-                *place = Some(http_value(value, echoes));
-                out.slots[name as usize] = HttpSlot::owned(next);
-                next += 1;
-            }
-        }
-        out
+        OwnedHeaders::new(self, |_, value| Some(http_value(value, echoes)))
     }
 
     /// Writes the headers into `headers` as [`HttpHeaders::write_to`] would write
@@ -323,15 +330,21 @@ impl<'a> ResponseHeaders<'a> {
     /// assert_eq!(response["access-control-allow-origin"], "https://app.example.com");
     /// ```
     pub fn write_http(&self, echoes: &Echoes<'_>, headers: &mut HeaderMap) {
-        // `Vary` first, as `HttpHeaders::write_to` does, and for the same reason.
-        if let Some(value) = self.get(CorsHeader::Vary) {
-            headers.append(http::header::VARY, http_value(value, echoes));
-        }
-        for (name, value) in self.iter() {
-            if !name.is_appended() {
-                headers.insert(name.header_name(), http_value(value, echoes));
+        for name in CorsHeader::WRITING_ORDER {
+            if let Some(value) = self.get(name) {
+                put_http(headers, name, http_value(value, echoes));
             }
         }
+    }
+}
+
+/// Writes one header into an `http` 1.x map: appended beside the handler's, or replacing
+/// them, as [`CorsHeader::is_appended`] says.
+fn put_http(headers: &mut HeaderMap, name: CorsHeader, value: HeaderValue) {
+    if name.is_appended() {
+        headers.append(name.header_name(), value);
+    } else {
+        headers.insert(name.header_name(), value);
     }
 }
 
@@ -397,7 +410,10 @@ impl<V: ?Sized + fmt::Debug> fmt::Debug for Echoes<'_, V> {
     }
 }
 
-/// CORS headers as owned `http` 1.x values, ready to write into a response.
+/// A decision's headers as owned values of a framework's header-value type `V`, so that
+/// they outlive the request: what an adapter keeps while the application answers.
+/// [`HttpHeaders`] is the one for `http` 1.x; an adapter on another header type (actix-web's
+/// `http` 0.2) uses this with its own.
 ///
 /// Small, because a response future carries it and frameworks move futures (a large future
 /// is copied with `memcpy` at every move; a small one in registers): constants are an index
@@ -406,18 +422,21 @@ impl<V: ?Sized + fmt::Debug> fmt::Debug for Echoes<'_, V> {
 /// passed on to the application can have four, and then allocates once for the last two.
 /// Names and values are kept apart: a `(name, value)` pair has an odd layout whose copies
 /// stall the CPU.
-#[derive(Debug, Clone, Default)]
-pub struct HttpHeaders {
+#[derive(Debug, Clone)]
+pub struct OwnedHeaders<V> {
     /// Per [`CorsHeader`] (its discriminant), where its value is.
     slots: [HttpSlot; 8],
     /// Owned values 0 and 1.
-    values: [Option<HeaderValue>; 2],
+    values: [Option<V>; 2],
     /// Owned values 2 and 3, which only a preflight passed on to the application has.
-    more: Option<Box<[Option<HeaderValue>; 2]>>,
+    more: Option<Box<[Option<V>; 2]>>,
 }
 
-/// Where a header's value is in [`HttpHeaders`], in one byte (an enum with two indexed
-/// variants takes two): `0` absent, `1 + i` the constant [`STATIC_HEADER_VALUES`]`[i]`,
+/// [`OwnedHeaders`] of `http` 1.x values, from [`ResponseHeaders::to_http`].
+pub type HttpHeaders = OwnedHeaders<HeaderValue>;
+
+/// Where a header's value is in [`OwnedHeaders`], in one byte (an enum with two indexed
+/// variants takes two): `0` absent, `1 + i` the constant [`STATIC_VALUES`]`[i]`,
 /// [`HttpSlot::OWNED`]` + i` owned value `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct HttpSlot(u8);
@@ -435,47 +454,79 @@ impl HttpSlot {
     }
 }
 
-impl HttpHeaders {
-    /// Writes the headers: `Vary` is appended beside the handler's, every other header
-    /// replaces any the handler set.
-    pub fn write_to(mut self, headers: &mut HeaderMap) {
-        // `Vary` first: `HeaderMap::append` reserves room for a new entry even when the
-        // name exists, so appending into a map that still has that room avoids a growth.
-        if let Some(value) = self.take(CorsHeader::Vary) {
-            headers.append(http::header::VARY, value);
-        }
-        for name in CorsHeader::ALL {
-            if name.is_appended() {
-                continue;
-            }
-            if let Some(value) = self.take(name) {
-                headers.insert(name.header_name(), value);
-            }
+impl<V> Default for OwnedHeaders<V> {
+    fn default() -> Self {
+        OwnedHeaders {
+            slots: [HttpSlot::ABSENT; 8],
+            values: [None, None],
+            more: None,
         }
     }
+}
 
-    fn take(&mut self, name: CorsHeader) -> Option<HeaderValue> {
-        match self.slots[name as usize] {
-            HttpSlot(0) => None,
-            HttpSlot(c @ 1..HttpSlot::OWNED) => {
-                STATIC_HEADER_VALUES.get(usize::from(c - 1)).cloned()
+impl<V> OwnedHeaders<V> {
+    /// Keeps `decided`'s headers: each constant as its index in [`STATIC_VALUES`], every
+    /// other value as `own` makes it (a header `own` gives no value for is left out).
+    pub fn new(
+        decided: &ResponseHeaders<'_>,
+        mut own: impl FnMut(CorsHeader, Value<'_>) -> Option<V>,
+    ) -> Self {
+        let mut out = OwnedHeaders::default();
+        let mut next = 0;
+        for (name, value) in decided.iter() {
+            if let Some(index) = value.static_index() {
+                out.slots[name as usize] = HttpSlot::constant(index);
+                continue;
             }
-            HttpSlot(o) => match usize::from(o - HttpSlot::OWNED) {
-                i @ 0..=1 => self.values.get_mut(i)?.take(),
-                i => self.take_more(i - 2),
-            },
+            // At most four headers carry values that are not constants (an accepted
+            // preflight's origin, method, headers and max-age), so a place is always free.
+            let Some(value) = own(name, value) else {
+                continue;
+            };
+            let place = out.place(next);
+            debug_assert!(place.is_some(), "more than four owned CORS headers");
+            if let Some(place) = place {
+                *place = Some(value);
+                out.slots[name as usize] = HttpSlot::owned(next);
+                next += 1;
+            }
+        }
+        out
+    }
+
+    /// Hands every header to `write`, in [`CorsHeader::WRITING_ORDER`]; a constant is a
+    /// clone from `constants`, the framework's values of [`STATIC_VALUES`] in their order.
+    pub fn write_each(
+        mut self,
+        constants: &[V; STATIC_VALUES.len()],
+        mut write: impl FnMut(CorsHeader, V),
+    ) where
+        V: Clone,
+    {
+        for name in CorsHeader::WRITING_ORDER {
+            let value = match self.slots[name as usize] {
+                HttpSlot(0) => None,
+                HttpSlot(c @ 1..HttpSlot::OWNED) => constants.get(usize::from(c - 1)).cloned(),
+                HttpSlot(o) => match usize::from(o - HttpSlot::OWNED) {
+                    i @ 0..=1 => self.values.get_mut(i).and_then(Option::take),
+                    i => self.take_more(i - 2),
+                },
+            };
+            if let Some(value) = value {
+                write(name, value);
+            }
         }
     }
 
     /// Owned value `2 + index`: off the hot path, which only a passed-on preflight takes.
     #[cold]
     #[inline(never)]
-    fn take_more(&mut self, index: usize) -> Option<HeaderValue> {
+    fn take_more(&mut self, index: usize) -> Option<V> {
         self.more.as_mut()?.get_mut(index)?.take()
     }
 
     /// The place for owned value `index` (0 to 3), making room for 2 and 3 on first use.
-    fn place(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
+    fn place(&mut self, index: usize) -> Option<&mut Option<V>> {
         match index {
             0..=1 => self.values.get_mut(index),
             _ => self.place_more(index - 2),
@@ -485,8 +536,10 @@ impl HttpHeaders {
     /// The place for owned value `2 + index`, allocated on first use: off the hot path.
     #[cold]
     #[inline(never)]
-    fn place_more(&mut self, index: usize) -> Option<&mut Option<HeaderValue>> {
-        self.more.get_or_insert_with(Box::default).get_mut(index)
+    fn place_more(&mut self, index: usize) -> Option<&mut Option<V>> {
+        self.more
+            .get_or_insert_with(|| Box::new([None, None]))
+            .get_mut(index)
     }
 
     /// Whether there are none.
@@ -500,6 +553,16 @@ impl HttpHeaders {
             .iter()
             .filter(|s| **s != HttpSlot::ABSENT)
             .count()
+    }
+}
+
+impl OwnedHeaders<HeaderValue> {
+    /// Writes the headers: `Vary` is appended beside the handler's, every other header
+    /// replaces any the handler set.
+    pub fn write_to(self, headers: &mut HeaderMap) {
+        self.write_each(&STATIC_HEADER_VALUES, |name, value| {
+            put_http(headers, name, value)
+        });
     }
 }
 
@@ -717,6 +780,20 @@ mod tests {
         }
         assert_eq!(Value::Static("false").static_index(), None);
         assert_eq!(Value::Echo(Echo::Origin, b"*").static_index(), None);
+    }
+
+    #[test]
+    fn the_writing_order_has_every_header_once_with_vary_first() {
+        let order = CorsHeader::WRITING_ORDER;
+        assert_eq!(order.len(), CorsHeader::ALL.len());
+        assert_eq!(order[0], CorsHeader::Vary);
+        for header in CorsHeader::ALL {
+            assert_eq!(
+                order.iter().filter(|h| **h == header).count(),
+                1,
+                "{header}"
+            );
+        }
     }
 
     #[test]

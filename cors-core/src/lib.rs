@@ -82,8 +82,8 @@ pub use builder::CorsBuilder;
 #[cfg(feature = "serde")]
 pub use config::Config;
 pub use decision::{
-    CorsHeader, Decision, Echo, Echoes, HttpHeaders, Reason, Rejection, ResponseHeaders, Value,
-    MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS, STATIC_VALUES,
+    CorsHeader, Decision, Echo, Echoes, HttpHeaders, OwnedHeaders, Reason, Rejection,
+    ResponseHeaders, Value, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS, STATIC_VALUES,
 };
 pub use error::{ConfigError, Field, Problem};
 pub use header::{
