@@ -313,6 +313,14 @@ impl Ports {
             }
     }
 
+    fn merge(&mut self, other: Ports) {
+        self.default |= other.default;
+        self.any |= other.any;
+        for p in other.listed {
+            self.add(PortPattern::Exact(p));
+        }
+    }
+
     fn add(&mut self, port: PortPattern) {
         match port {
             PortPattern::Default => self.default = true,
@@ -417,15 +425,107 @@ struct SchemePatterns {
     scheme: Box<[u8]>,
     /// `scheme://host:*`
     hosts: HashMap<Box<[u8]>, Ports, RandomState>,
-    /// `scheme://*.domain[...]`, keyed by `domain`.
-    domains: HashMap<Box<[u8]>, Ports, RandomState>,
-    /// The same as `domains` while there are at most [`LINEAR_DOMAINS`] of them (empty
-    /// above): comparing a few suffixes costs less than finding the labels and hashing.
-    few_domains: Vec<(Box<[u8]>, Ports)>,
-    /// The fewest and most labels of any key of `domains`, so matching looks up only
-    /// suffixes that could be there.
-    min_labels: usize,
-    max_labels: usize,
+    /// `scheme://*.domain[...]`
+    domains: Domains,
+}
+
+/// The subdomain patterns of one scheme, by `domain`.
+#[derive(Debug, Clone)]
+enum Domains {
+    /// At most [`LINEAR_DOMAINS`]: comparing a few suffixes costs less than finding the
+    /// labels and hashing.
+    Few(Vec<(Box<[u8]>, Ports)>),
+    /// More: one look-up per label, only for suffixes with as many labels as some domain.
+    Many {
+        domains: HashMap<Box<[u8]>, Ports, RandomState>,
+        min_labels: usize,
+        max_labels: usize,
+    },
+}
+
+impl Domains {
+    fn insert(&mut self, domain: Box<[u8]>, port: PortPattern) {
+        let mut ports = Ports::default();
+        ports.add(port);
+        self.insert_ports(domain, ports);
+    }
+
+    fn insert_ports(&mut self, domain: Box<[u8]>, ports: Ports) {
+        match self {
+            Domains::Few(few) => {
+                if let Some((_, existing)) = few.iter_mut().find(|(d, _)| *d == domain) {
+                    existing.merge(ports);
+                } else if few.len() < LINEAR_DOMAINS {
+                    few.push((domain, ports));
+                } else {
+                    let few = std::mem::take(few);
+                    *self = Domains::Many {
+                        domains: HashMap::default(),
+                        min_labels: usize::MAX,
+                        max_labels: 0,
+                    };
+                    for (d, p) in few {
+                        self.insert_ports(d, p);
+                    }
+                    self.insert_ports(domain, ports);
+                }
+            }
+            Domains::Many {
+                domains,
+                min_labels,
+                max_labels,
+            } => {
+                let labels = domain.iter().filter(|&&b| b == b'.').count() + 1;
+                *min_labels = (*min_labels).min(labels);
+                *max_labels = (*max_labels).max(labels);
+                domains.entry(domain).or_default().merge(ports);
+            }
+        }
+    }
+
+    /// Whether `host` (not an IPv6 literal) is a proper subdomain of a domain whose ports
+    /// allow `port`.
+    fn matches(&self, host: &[u8], port: Option<u16>) -> bool {
+        match self {
+            // `host` ends with `.domain` and has a label in front of it (labels are never
+            // empty, so one byte is one label): the same test as the look-ups below.
+            Domains::Few(few) => few.iter().any(|(domain, ports)| {
+                host.len() > domain.len() + 1
+                    && host.ends_with(domain)
+                    && host[host.len() - domain.len() - 1] == b'.'
+                    && ports.allows(port)
+            }),
+            // Try every proper suffix that starts after a dot: `a.b.example.com` tries
+            // `com`, `example.com`, `b.example.com`, from the right, and only those with as
+            // many labels as some pattern's domain. At least one label stays in front
+            // (labels are never empty), so `*.example.com` never matches the apex
+            // `example.com`.
+            Domains::Many {
+                domains,
+                min_labels,
+                max_labels,
+            } => {
+                let mut labels = 0;
+                for (i, &b) in host.iter().enumerate().rev() {
+                    if b != b'.' {
+                        continue;
+                    }
+                    labels += 1;
+                    if labels > *max_labels {
+                        break;
+                    }
+                    if labels >= *min_labels
+                        && domains
+                            .get(&host[i + 1..])
+                            .is_some_and(|ports| ports.allows(port))
+                    {
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
 }
 
 /// Every origin pattern of a policy.
@@ -442,38 +542,22 @@ impl PatternSet {
                 self.schemes.push(SchemePatterns {
                     scheme: pattern.scheme.clone(),
                     hosts: HashMap::default(),
-                    domains: HashMap::default(),
-                    few_domains: Vec::new(),
-                    min_labels: usize::MAX,
-                    max_labels: 0,
+                    domains: Domains::Few(Vec::new()),
                 });
                 self.schemes.len() - 1
             }
         };
         let s = &mut self.schemes[index];
         if pattern.subdomains {
-            let labels = pattern.host.iter().filter(|&&b| b == b'.').count() + 1;
-            s.min_labels = s.min_labels.min(labels);
-            s.max_labels = s.max_labels.max(labels);
-            s.domains.entry(pattern.host).or_default().add(pattern.port);
-            s.few_domains = if s.domains.len() <= LINEAR_DOMAINS {
-                let mut few: Vec<_> = s
-                    .domains
-                    .iter()
-                    .map(|(d, p)| (d.clone(), p.clone()))
-                    .collect();
-                few.sort_by(|a, b| a.0.cmp(&b.0));
-                few
-            } else {
-                Vec::new()
-            };
+            s.domains.insert(pattern.host, pattern.port);
         } else {
             s.hosts.entry(pattern.host).or_default().add(pattern.port);
         }
     }
 
-    /// Whether some pattern matches the origin. Work: one scan of the host plus at most
-    /// one hash look-up per label, independent of the number of patterns.
+    /// Whether some pattern matches the origin. Work: a comparison per subdomain pattern up
+    /// to [`LINEAR_DOMAINS`], else one scan of the host and at most one hash look-up per
+    /// label; independent of the number of patterns either way.
     pub(crate) fn matches(&self, origin: &Tuple<'_>) -> bool {
         let Some(s) = self.schemes.iter().find(|s| *s.scheme == *origin.scheme) else {
             return false;
@@ -486,42 +570,7 @@ impl PatternSet {
         {
             return true;
         }
-        if s.domains.is_empty() || origin.host.first() == Some(&b'[') {
-            return false;
-        }
-        if !s.few_domains.is_empty() {
-            // `host` ends with `.domain` and has a label in front of it (labels are never
-            // empty, so one byte is one label): the same test as the look-ups below.
-            let host = origin.host;
-            return s.few_domains.iter().any(|(domain, ports)| {
-                host.len() > domain.len() + 1
-                    && host.ends_with(domain)
-                    && host[host.len() - domain.len() - 1] == b'.'
-                    && ports.allows(origin.port)
-            });
-        }
-        // Try every proper suffix that starts after a dot: `a.b.example.com` tries
-        // `com`, `example.com`, `b.example.com`, from the right, and only those with as
-        // many labels as some pattern's domain. At least one label stays in front (labels
-        // are never empty), so `*.example.com` never matches the apex `example.com`.
-        let mut labels = 0;
-        for (i, &b) in origin.host.iter().enumerate().rev() {
-            if b != b'.' {
-                continue;
-            }
-            labels += 1;
-            if labels > s.max_labels {
-                break;
-            }
-            if labels >= s.min_labels
-                && s.domains
-                    .get(&origin.host[i + 1..])
-                    .is_some_and(|ports| ports.allows(origin.port))
-            {
-                return true;
-            }
-        }
-        false
+        origin.host.first() != Some(&b'[') && s.domains.matches(origin.host, origin.port)
     }
 }
 
@@ -888,16 +937,22 @@ mod tests {
     #[test]
     fn few_and_many_subdomain_patterns_agree() {
         // One pattern is compared as a suffix; five are looked up label by label.
-        let few = set(&["https://*.example.com", "https://*.b.test:8443"]);
+        // A domain named twice, with two ports, is one entry whose ports merge.
+        let few = set(&[
+            "https://*.example.com",
+            "https://*.b.test:8443",
+            "https://*.b.test:9000",
+        ]);
         let many = set(&[
             "https://*.example.com",
             "https://*.b.test:8443",
+            "https://*.b.test:9000",
             "https://*.one.test",
             "https://*.two.test",
             "https://*.deep.three.test",
         ]);
-        assert!(!few.schemes[0].few_domains.is_empty());
-        assert!(many.schemes[0].few_domains.is_empty());
+        assert!(matches!(few.schemes[0].domains, Domains::Few(_)));
+        assert!(matches!(many.schemes[0].domains, Domains::Many { .. }));
         for origin in [
             "https://a.example.com",
             "https://a.b.example.com",
@@ -916,6 +971,8 @@ mod tests {
             assert_eq!(matches(&few, origin), matches(&many, origin), "{origin}");
         }
         assert!(matches(&few, "https://a.b.test:8443"));
+        assert!(matches(&few, "https://a.b.test:9000"));
+        assert!(matches(&many, "https://a.b.test:9000"));
         assert!(!matches(&few, "https://a.ab.test:8443"));
     }
 
