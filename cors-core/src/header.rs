@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use ahash::RandomState;
 
-use crate::token::{is_tchar, trim_ows};
+use crate::token::{is_ows, is_tchar, trim_ows};
 
 /// Fetch #forbidden-request-header: scripts can never set these, so allowing
 /// one in a policy does nothing. (Names starting with `proxy-` or `sec-` are forbidden too.)
@@ -251,32 +251,30 @@ pub(crate) fn check_requested<'a>(
                 i += 1;
             }
             let trail = i - name_end;
-            if i < n && line[i] != b',' {
-                // A byte that is neither a token's, whitespace nor a comma: the element is
-                // not a token. The refusal names the whole element, trimmed.
-                let end = line[i..]
-                    .iter()
-                    .position(|&b| b == b',')
-                    .map_or(n, |p| i + p);
-                names += 1;
-                if names > MAX_REQUESTED_HEADER_NAMES {
-                    return Err(Refusal::TooLarge(Limit::Names));
-                }
-                return Err(Refusal::Invalid(trim_ows(&line[start..end])));
-            }
+            // A byte that is neither a token's, whitespace nor a comma: the element is a
+            // name, but not a token.
+            let invalid = i < n && line[i] != b',';
             canonical &= trail == 0 && (lead == 0 || (!first && lead == 1 && line[start] == b' '));
-            if name.is_empty() {
-                empty += 1;
-                if empty > MAX_EMPTY_ELEMENTS {
-                    return Err(Refusal::TooLarge(Limit::EmptyElements));
-                }
-            } else {
+            if !name.is_empty() || invalid {
                 names += 1;
                 if names > MAX_REQUESTED_HEADER_NAMES {
                     return Err(Refusal::TooLarge(Limit::Names));
+                }
+                if invalid {
+                    // The refusal names the whole element, trimmed.
+                    let end = line[i..]
+                        .iter()
+                        .position(|&b| b == b',')
+                        .map_or(n, |p| i + p);
+                    return Err(Refusal::Invalid(trim_ows(&line[start..end])));
                 }
                 if !allowed.allows(name) {
                     return Err(Refusal::NotAllowed(name));
+                }
+            } else {
+                empty += 1;
+                if empty > MAX_EMPTY_ELEMENTS {
+                    return Err(Refusal::TooLarge(Limit::EmptyElements));
                 }
             }
             if i == n {
@@ -308,11 +306,6 @@ fn too_many_elements(lines: &[&[u8]]) -> bool {
         }
     }
     false
-}
-
-#[inline]
-fn is_ows(b: u8) -> bool {
-    b == b' ' || b == b'\t'
 }
 
 /// Every requested name, in order, joined by `,`: for requests that cannot be echoed as is.

@@ -29,7 +29,13 @@ pub(crate) fn is_token(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| TCHAR[b as usize])
 }
 
-/// Optional whitespace (RFC 9110 §5.6.3): space or horizontal tab.
+/// Whether `b` is optional whitespace (RFC 9110 §5.6.3): space or horizontal tab.
+#[inline]
+pub(crate) fn is_ows(b: u8) -> bool {
+    matches!(b, b' ' | b'\t')
+}
+
+/// `bytes` without its leading and trailing optional whitespace ([`is_ows`]).
 #[inline]
 pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = bytes {
