@@ -414,19 +414,23 @@ fn header_names_and_static_values_convert_exactly() {
     }
 }
 
+/// An `http` 1.x header map of these lines, in order (a name given twice gets two lines).
+fn header_map(lines: &[(&'static str, &'static str)]) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in lines {
+        map.append(*name, http::HeaderValue::from_static(value));
+    }
+    map
+}
+
 #[test]
 fn from_http_reads_preflight_headers_only_for_options() {
-    use http::{HeaderMap, HeaderValue, Method};
+    use http::Method;
     let cors = policy(EXACT);
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "origin",
-        HeaderValue::from_static("https://app.example.com"),
-    );
-    headers.insert(
-        "access-control-request-method",
-        HeaderValue::from_static("PUT"),
-    );
+    let headers = header_map(&[
+        ("origin", "https://app.example.com"),
+        ("access-control-request-method", "PUT"),
+    ]);
     let get = CorsRequest::from_http(&Method::GET, &headers);
     assert!(!get.may_be_preflight());
     assert!(matches!(
@@ -444,9 +448,9 @@ fn from_http_reads_preflight_headers_only_for_options() {
     ));
 }
 
-/// `to_http` + `write_to` (and `write_http`): every header of the fullest preflight answer (credentials,
-/// private network, max-age, a split header list) arrives in an `http` header map, echoes
-/// share the request's bytes, and `Vary` is appended beside the handler's.
+/// `to_http` + `write_to` (and `write_http`): every header of the fullest preflight answer
+/// (credentials, private network, max-age, a split header list) arrives in an `http` header
+/// map, echoes share the request's bytes, and `Vary` is appended beside the handler's.
 #[test]
 fn http_headers_carry_every_header_of_the_fullest_answers() {
     use http::{HeaderMap, HeaderValue, Method};
@@ -460,27 +464,13 @@ fn http_headers_carry_every_header_of_the_fullest_answers() {
         .max_age(600)
         .build()
         .unwrap();
-    let mut request = HeaderMap::new();
-    request.insert(
-        "origin",
-        HeaderValue::from_static("https://app.example.com"),
-    );
-    request.insert(
-        "access-control-request-method",
-        HeaderValue::from_static("PUT"),
-    );
-    request.append(
-        "access-control-request-headers",
-        HeaderValue::from_static("x-a"),
-    );
-    request.append(
-        "access-control-request-headers",
-        HeaderValue::from_static("x-b"),
-    );
-    request.insert(
-        "access-control-request-private-network",
-        HeaderValue::from_static("true"),
-    );
+    let request = header_map(&[
+        ("origin", "https://app.example.com"),
+        ("access-control-request-method", "PUT"),
+        ("access-control-request-headers", "x-a"),
+        ("access-control-request-headers", "x-b"),
+        ("access-control-request-private-network", "true"),
+    ]);
     let (req, echoes) = CorsRequest::read_http(&Method::OPTIONS, &request);
     let decision = cors.decide(&req);
     let http = decision.headers().to_http(&echoes);
