@@ -260,13 +260,28 @@ impl<'a> CorsRequest<'a> {
         (req, echoes)
     }
 
+    /// Whether a request with this method could be a preflight (Fetch #http-requests: a
+    /// CORS-preflight request is an `OPTIONS` request). For adapters that can skip reading
+    /// a request's headers before its handler runs unless it may be one to answer.
+    ///
+    /// ```
+    /// use cors_core::CorsRequest;
+    ///
+    /// assert!(CorsRequest::method_may_be_preflight(b"OPTIONS"));
+    /// assert!(!CorsRequest::method_may_be_preflight(b"GET"));
+    /// ```
+    #[inline]
+    pub fn method_may_be_preflight(method: &[u8]) -> bool {
+        method == b"OPTIONS"
+    }
+
     /// Whether the request could be a preflight once its other headers are added: an
     /// `OPTIONS` request with `Origin`. When it is not, an adapter need not read
     /// `Access-Control-Request-*` at all: [`Cors::decide`](crate::Cors::decide) reads them
     /// only for preflights. Add `Origin` first.
     #[inline]
     pub fn may_be_preflight(&self) -> bool {
-        self.method == b"OPTIONS" && self.origin.count > 0
+        Self::method_may_be_preflight(self.method) && self.origin.count > 0
     }
 
     /// Whether the request has an `Origin` header at all (Fetch #http-requests: a CORS request is
@@ -278,7 +293,7 @@ impl<'a> CorsRequest<'a> {
     /// Fetch #http-requests: a CORS-preflight request is an `OPTIONS` request with `Origin` and
     /// `Access-Control-Request-Method`. Without the latter, `OPTIONS` is an ordinary request.
     pub fn is_preflight(&self) -> bool {
-        self.method == b"OPTIONS" && self.origin.count > 0 && self.request_method.count > 0
+        self.may_be_preflight() && self.request_method.count > 0
     }
 
     /// The `Access-Control-Request-Headers` lines kept.

@@ -146,7 +146,7 @@ use std::fmt::Display;
 use std::future::ready;
 use std::thread::LocalKey;
 
-use cors_core::{CorsRequest, HttpHeaders};
+use cors_core::{CorsRequest, Decision, HttpHeaders};
 use http::{HeaderMap, Method, StatusCode};
 use warp::log::Info;
 use warp::reply::Response;
@@ -180,19 +180,21 @@ where
 {
     // warp runs a filter only through its combinators, and a combinator runs the next
     // filter only when the one before it succeeds (`and`) or rejects (`or`). The first
-    // branch is for `OPTIONS` requests alone (Fetch's CORS-preflight request is always
-    // one): it reads the request and answers a preflight the policy answers. Every other
+    // branch is for requests whose method a preflight may have (`OPTIONS`): it reads the
+    // request and answers a preflight the policy answers. Every other
     // request is turned away from it with `not_found`, the one rejection that allocates
     // nothing, and the second branch runs the filter, then reads the request and decides
     // as the filter completes (see `read_after`), in the same poll as it adds the headers.
     let preflight_cors = cors.clone();
     let answered = warp::method()
         .and_then(|method: Method| {
-            ready(if method == Method::OPTIONS {
-                Ok(())
-            } else {
-                Err(warp::reject::not_found())
-            })
+            ready(
+                if CorsRequest::method_may_be_preflight(method.as_str().as_bytes()) {
+                    Ok(())
+                } else {
+                    Err(warp::reject::not_found())
+                },
+            )
         })
         .untuple_one()
         .and(read_request(&ANSWER, move |method, headers| {
@@ -355,9 +357,7 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response>
     let (request, echoes) = CorsRequest::read_http(method, headers);
     let decision = cors.decide(&request);
     let status = decision.respond_now()?;
-    if let Some(rejection) = decision.rejection() {
-        tracing::debug!(method = %method, "{rejection}");
-    }
+    log_rejection(&decision, method);
     let mut response = status.into_response();
     decision
         .headers()
@@ -369,12 +369,18 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response>
 fn forward(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
     let (request, echoes) = CorsRequest::read_http(method, headers);
     let decision = cors.decide(&request);
-    if let Some(rejection) = decision.rejection() {
-        tracing::debug!(method = %method, "{rejection}");
-    }
+    log_rejection(&decision, method);
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
     decision.headers().to_http(&echoes)
+}
+
+/// Logs why the policy refused the request, if it did. Each request is logged once: by
+/// [`answer`] when it answers, else by [`forward`].
+fn log_rejection(decision: &Decision<'_>, method: &Method) {
+    if let Some(rejection) = decision.rejection() {
+        tracing::debug!(method = %method, "{rejection}");
+    }
 }
 
 /// The filter's response (or the one warp would make of its rejection), with the headers.
