@@ -26,6 +26,28 @@ pub enum RequestHeader {
 }
 
 impl RequestHeader {
+    /// All four.
+    pub const ALL: [RequestHeader; 4] = [
+        RequestHeader::Origin,
+        RequestHeader::RequestMethod,
+        RequestHeader::RequestHeaders,
+        RequestHeader::RequestPrivateNetwork,
+    ];
+
+    /// The header called `name` (in any case), if it is one CORS reads.
+    ///
+    /// ```
+    /// use cors_core::RequestHeader;
+    ///
+    /// assert_eq!(RequestHeader::from_name(b"Origin"), Some(RequestHeader::Origin));
+    /// assert_eq!(RequestHeader::from_name(b"accept"), None);
+    /// ```
+    pub fn from_name(name: &[u8]) -> Option<RequestHeader> {
+        RequestHeader::ALL
+            .into_iter()
+            .find(|header| name.eq_ignore_ascii_case(header.as_str().as_bytes()))
+    }
+
     /// The lower-case header name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -152,17 +174,20 @@ impl<'a> CorsRequest<'a> {
     /// Records any header line: the four CORS reads are kept, every other name ignored.
     /// Handy for frameworks that only offer iteration over all headers.
     pub fn add_header(&mut self, name: &[u8], value: &'a [u8]) -> &mut Self {
-        let is = |header: RequestHeader| name.eq_ignore_ascii_case(header.as_str().as_bytes());
-        if is(RequestHeader::Origin) {
-            self.add_origin(value)
-        } else if is(RequestHeader::RequestMethod) {
-            self.add_request_method(value)
-        } else if is(RequestHeader::RequestHeaders) {
-            self.add_request_headers(value)
-        } else if is(RequestHeader::RequestPrivateNetwork) {
-            self.add_request_private_network(value)
-        } else {
-            self
+        match RequestHeader::from_name(name) {
+            Some(header) => self.add(header, value),
+            None => self,
+        }
+    }
+
+    /// Records one line of `header`: the typed setter for it.
+    #[inline]
+    pub fn add(&mut self, header: RequestHeader, value: &'a [u8]) -> &mut Self {
+        match header {
+            RequestHeader::Origin => self.add_origin(value),
+            RequestHeader::RequestMethod => self.add_request_method(value),
+            RequestHeader::RequestHeaders => self.add_request_headers(value),
+            RequestHeader::RequestPrivateNetwork => self.add_request_private_network(value),
         }
     }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use cors_core::{Cors, CorsRequest};
+use cors_core::{Cors, CorsRequest, RequestHeader};
 
 use super::{Answer, Measurement, Run};
 use crate::{Policy, Scenario};
@@ -41,16 +41,12 @@ impl Core {
         let headers = scenario
             .headers()
             .iter()
-            .map(|&(name, value)| {
-                let line = match name {
-                    "origin" => Line::Origin,
-                    "access-control-request-method" => Line::RequestMethod,
-                    "access-control-request-headers" => Line::RequestHeaders,
-                    "access-control-request-private-network" => Line::PrivateNetwork,
-                    other => unreachable!("the scenarios send no `{other}`"),
-                };
-                (line, value)
-            })
+            .map(
+                |&(name, value)| match RequestHeader::from_name(name.as_bytes()) {
+                    Some(header) => (header, value),
+                    None => unreachable!("the scenarios send no `{name}`"),
+                },
+            )
             .collect();
         Prepared {
             cors: self.policy(scenario),
@@ -87,23 +83,14 @@ impl Core {
     }
 }
 
-/// Which of the four headers a line is.
-#[derive(Debug, Clone, Copy)]
-enum Line {
-    Origin,
-    RequestMethod,
-    RequestHeaders,
-    PrivateNetwork,
-}
-
 /// A scenario's policy and request lines, found once ([`Core::prepare`]). Each line is
-/// recorded with the `CorsRequest` method for its header, as an adapter calls the one for
-/// the header its framework's header map found: matching header names is the framework's work, which
-/// the adapters' benchmarks measure.
+/// recorded for its header ([`CorsRequest::add`]), as an adapter records the lines its
+/// framework's header map found: matching header names is the framework's work, which the
+/// adapters' benchmarks measure.
 pub struct Prepared<'c> {
     cors: &'c Cors,
     method: &'static str,
-    headers: Vec<(Line, &'static str)>,
+    headers: Vec<(RequestHeader, &'static str)>,
 }
 
 impl Prepared<'_> {
@@ -112,14 +99,8 @@ impl Prepared<'_> {
     #[inline]
     pub fn decide_once(&self) -> usize {
         let mut req = CorsRequest::new(black_box(self.method).as_bytes());
-        for &(line, value) in &self.headers {
-            let value = black_box(value).as_bytes();
-            match line {
-                Line::Origin => req.add_origin(value),
-                Line::RequestMethod => req.add_request_method(value),
-                Line::RequestHeaders => req.add_request_headers(value),
-                Line::PrivateNetwork => req.add_request_private_network(value),
-            };
+        for &(header, value) in &self.headers {
+            req.add(header, black_box(value).as_bytes());
         }
         let decision = self.cors.decide(&req);
         black_box(decision.headers().len())
