@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use cors_benches::frameworks::core::Core;
-use cors_benches::Scenario;
+use cors_benches::{Policy, Scenario, ALLOWED_ORIGIN};
+use cors_core::CorsRequest;
 use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
     let core = Core::new();
@@ -12,6 +14,36 @@ fn bench(c: &mut Criterion) {
     for scenario in Scenario::ALL {
         let prepared = core.prepare(scenario);
         g.bench_function(scenario.name(), |b| b.iter(|| prepared.decide_once()));
+    }
+    g.finish();
+
+    // The hostile lists cors-core's size limits refuse (10,000 names, 4,000 commas, 17 lines),
+    // under the policy that allows any header, beside the allowed preflight they are held to.
+    let cors = Policy::Any.cors();
+    let names = (0..10_000)
+        .map(|i| format!("x-h{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let commas = ",".repeat(4000);
+    let lines = vec!["x-a"; 17];
+    let mut g = c.benchmark_group("core, hostile lists, any header");
+    for (name, acrh) in [
+        ("allowed preflight, 3 headers", vec!["x-a, x-b, x-c"]),
+        ("10000 names", vec![names.as_str()]),
+        ("4000 commas", vec![commas.as_str()]),
+        ("17 lines", lines),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut req = CorsRequest::new(b"OPTIONS");
+                req.add_origin(black_box(ALLOWED_ORIGIN).as_bytes())
+                    .add_request_method(b"PUT");
+                for line in &acrh {
+                    req.add_request_headers(black_box(line).as_bytes());
+                }
+                black_box(cors.decide(&req).headers().iter().count())
+            })
+        });
     }
     g.finish();
 }

@@ -90,9 +90,23 @@ pub fn config(data: &[u8]) {
         return;
     };
     let credentials = config.allow_credentials;
+    let insecure_refused = credentials && !config.dangerously_tolerate_insecure_origins;
     let Ok(cors) = Cors::try_from(config) else {
         return;
     };
+    // With credentials, `null` and `http://` origins off loopback are never allowed unless
+    // the policy tolerates them.
+    if insecure_refused {
+        for origin in [&b"null"[..], b"http://a.example", b"http://a.example.com"] {
+            let mut req = CorsRequest::new(b"GET");
+            req.add_origin(origin);
+            assert!(
+                cors.decide(&req).rejection().is_some(),
+                "{} allowed with credentials",
+                origin.escape_ascii()
+            );
+        }
+    }
     for origin in [&b"https://a.example"[..], b"null", b"http://localhost:3000"] {
         for method in [&b"GET"[..], b"OPTIONS"] {
             let mut req = CorsRequest::new(method);
@@ -125,8 +139,10 @@ pub fn decide(data: &[u8]) {
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "authorization"]);
     }
+    // `null` with credentials needs the dangerous setting; the decision is what is fuzzed.
     let cors = builder
         .allow_credentials(credentials)
+        .dangerously_tolerate_insecure_origins(true)
         .allow_private_network(flags & 8 != 0)
         .preflight_passthrough(flags & 16 != 0)
         .build()

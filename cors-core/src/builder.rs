@@ -10,6 +10,7 @@ use crate::error::{ConfigError, Field, Problem};
 use crate::header::{
     is_forbidden_request_header, is_forbidden_response_header, AllowedHeaders, NameSet,
 };
+use crate::host;
 use crate::method::{self, Methods};
 use crate::origin::{self, Origins, PatternSet, Predicate};
 use crate::policy::{Cors, Policy};
@@ -50,6 +51,8 @@ pub struct CorsBuilder {
     max_age: Option<i64>,
     preflight_status: Option<i64>,
     passthrough: bool,
+    tolerate_insecure_origins: bool,
+    tolerate_public_suffixes: bool,
 }
 
 impl std::fmt::Debug for CorsBuilder {
@@ -66,6 +69,8 @@ impl std::fmt::Debug for CorsBuilder {
             .field("max_age", &self.max_age)
             .field("preflight_status", &self.preflight_status)
             .field("passthrough", &self.passthrough)
+            .field("tolerate_insecure_origins", &self.tolerate_insecure_origins)
+            .field("tolerate_public_suffixes", &self.tolerate_public_suffixes)
             .finish()
     }
 }
@@ -228,6 +233,52 @@ impl CorsBuilder {
         self
     }
 
+    /// With credentials, allows `http://` origins and patterns whose host is not loopback,
+    /// and `null`, which [`build`](Self::build) refuses otherwise: anyone on the network
+    /// path can speak for an `http://` origin, and every sandboxed iframe and `file:` page
+    /// is `null`, so each of them could read credentialed responses. Loopback hosts
+    /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) never need this.
+    ///
+    /// ```
+    /// use cors_core::Cors;
+    ///
+    /// let refused = Cors::builder()
+    ///     .allow_origin("http://intranet.example")
+    ///     .allow_credentials(true)
+    ///     .build();
+    /// assert!(refused.is_err());
+    /// let tolerated = Cors::builder()
+    ///     .allow_origin("http://intranet.example")
+    ///     .allow_credentials(true)
+    ///     .dangerously_tolerate_insecure_origins(true)
+    ///     .build();
+    /// assert!(tolerated.is_ok());
+    /// ```
+    pub fn dangerously_tolerate_insecure_origins(mut self, tolerate: bool) -> Self {
+        self.tolerate_insecure_origins = tolerate;
+        self
+    }
+
+    /// Allows patterns whose wildcard covers the subdomains of a public suffix
+    /// (`https://*.co.uk`, `https://*.github.io`), which [`build`](Self::build) refuses
+    /// otherwise: anyone can register a site under a public suffix, so every such site would
+    /// be allowed.
+    ///
+    /// ```
+    /// use cors_core::Cors;
+    ///
+    /// assert!(Cors::builder().allow_origin_pattern("https://*.github.io").build().is_err());
+    /// let tolerated = Cors::builder()
+    ///     .allow_origin_pattern("https://*.github.io")
+    ///     .dangerously_tolerate_public_suffixes(true)
+    ///     .build();
+    /// assert!(tolerated.is_ok());
+    /// ```
+    pub fn dangerously_tolerate_public_suffixes(mut self, tolerate: bool) -> Self {
+        self.tolerate_public_suffixes = tolerate;
+        self
+    }
+
     /// Raw numbers from a config file, validated in [`build`](Self::build).
     #[cfg(feature = "serde")]
     pub(crate) fn raw_numbers(
@@ -309,7 +360,30 @@ impl CorsBuilder {
         let mut exact = Vec::new();
         for value in &self.origins {
             match origin::parse(value.as_bytes()) {
-                Ok(_) => exact.push(value.as_bytes().into()),
+                Ok(origin::Serialized::Null) => {
+                    if self.credentials && !self.tolerate_insecure_origins {
+                        problems.push(Problem::InsecureOriginWithCredentials {
+                            field: Field::AllowOrigins,
+                            value: value.clone(),
+                            why: "every sandboxed iframe and every `file:` or `data:` page \
+                                  sends `null`, so any of them could read credentialed responses",
+                            fix: "remove it, or set dangerously_tolerate_insecure_origins: true"
+                                .to_owned(),
+                        });
+                    }
+                    exact.push(value.as_bytes().into());
+                }
+                Ok(origin::Serialized::Tuple(tuple)) => {
+                    let before = problems.len();
+                    let host = std::str::from_utf8(tuple.host).unwrap_or_default();
+                    if let Err(not_sent) = host::check(tuple.scheme, host) {
+                        problems.push(never_sent(Field::AllowOrigins, value, host, not_sent));
+                    }
+                    self.check_secure(Field::AllowOrigins, value, tuple.scheme, host, problems);
+                    if problems.len() == before {
+                        exact.push(value.as_bytes().into());
+                    }
+                }
                 Err(why) => problems.push(Problem::InvalidOrigin {
                     field: Field::AllowOrigins,
                     value: value.clone(),
@@ -324,13 +398,42 @@ impl CorsBuilder {
         }
         let mut patterns = PatternSet::default();
         for value in &self.patterns {
-            match origin::parse_pattern(value) {
-                Ok(p) => patterns.insert(p),
-                Err((why, fix)) => problems.push(Problem::InvalidOriginPattern {
-                    value: value.clone(),
-                    why,
-                    fix,
-                }),
+            let pattern = match origin::parse_pattern(value) {
+                Ok(p) => p,
+                Err((why, fix)) => {
+                    problems.push(Problem::InvalidOriginPattern {
+                        value: value.clone(),
+                        why,
+                        fix,
+                    });
+                    continue;
+                }
+            };
+            let before = problems.len();
+            let (scheme, domain) = (pattern.scheme(), pattern.host());
+            let sent = if pattern.subdomains() {
+                host::check_subdomains(scheme, domain)
+            } else {
+                host::check(scheme, domain)
+            };
+            if let Err(not_sent) = sent {
+                problems.push(never_sent(
+                    Field::AllowOriginPatterns,
+                    value,
+                    domain,
+                    not_sent,
+                ));
+            } else if pattern.subdomains() && !self.tolerate_public_suffixes {
+                if let Some(suffix) = host::covered_public_suffix(domain) {
+                    problems.push(Problem::PublicSuffixPattern {
+                        value: value.clone(),
+                        suffix,
+                    });
+                }
+            }
+            self.check_secure(Field::AllowOriginPatterns, value, scheme, domain, problems);
+            if problems.len() == before {
+                patterns.insert(pattern);
             }
         }
         Origins::Listed {
@@ -338,6 +441,54 @@ impl CorsBuilder {
             patterns,
             predicate: self.predicate.clone(),
         }
+    }
+}
+
+impl CorsBuilder {
+    /// With credentials, refuses an `http://` entry whose host is not loopback, unless
+    /// tolerated: a network attacker can speak for it. (A pattern's `host` is its domain, so
+    /// `http://*.localhost:*` counts as loopback.)
+    fn check_secure(
+        &self,
+        field: Field,
+        value: &str,
+        scheme: &[u8],
+        host: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        if self.credentials
+            && !self.tolerate_insecure_origins
+            && scheme == b"http"
+            && !host::is_loopback(host)
+        {
+            let secure = value.replacen("http://", "https://", 1);
+            problems.push(Problem::InsecureOriginWithCredentials {
+                field,
+                value: value.to_owned(),
+                why: "it is served over plain HTTP, so anyone on the network path can speak for \
+                      it and read credentialed responses",
+                fix: format!(
+                    "write `{secure}`, or set dangerously_tolerate_insecure_origins: true"
+                ),
+            });
+        }
+    }
+}
+
+/// The problem for an entry whose host `host` a browser does not send as written.
+fn never_sent(field: Field, value: &str, host: &str, not_sent: host::NotSent) -> Problem {
+    let (why, fix) = match not_sent {
+        host::NotSent::Rewritten(sent) => (
+            "the URL parser rewrites its host, and browsers send what it writes",
+            format!("write `{}`", value.replacen(host, &sent, 1)),
+        ),
+        host::NotSent::Never(why) => (why, "no browser can send it; remove it".to_owned()),
+    };
+    Problem::NeverSent {
+        field,
+        value: value.to_owned(),
+        why,
+        fix,
     }
 }
 

@@ -1,14 +1,17 @@
 //! A policy as a config file: the schema of `CONTRACT.md`, deserialised with `serde` from
 //! JSON, TOML or any other format, and converted into the same validated [`Cors`].
 //!
-//! Every field is optional; unknown fields are an error. A type error names its field
+//! The document is one object (a JSON object, a TOML table): any other top level is refused,
+//! since serde's derived `Deserialize` would otherwise read a sequence as the fields in order
+//! (`[["https://a.example"],[],[],[],[],true]` would allow credentials). Every field is
+//! optional; unknown fields are an error. A type error names its field
 //! (`expected allow_origins: a list of strings, or "*"`), and everything serde cannot
 //! check is checked by [`CorsBuilder::build`], which names the field, the value and the
 //! fix.
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::{ConfigError, Cors, CorsBuilder};
@@ -43,7 +46,7 @@ use crate::{ConfigError, Cors, CorsBuilder};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct Config {
     /// Exact serialized origins, or `"*"` for any.
     #[serde(default, deserialize_with = "allow_origins")]
@@ -75,6 +78,38 @@ pub struct Config {
     /// Whether accepted preflights go on to the handler.
     #[serde(default, deserialize_with = "preflight_passthrough")]
     pub preflight_passthrough: bool,
+    /// With credentials, allow `http://` origins on hosts that are not loopback, and `null`
+    /// (see [`CorsBuilder::dangerously_tolerate_insecure_origins`]).
+    #[serde(default, deserialize_with = "dangerously_tolerate_insecure_origins")]
+    pub dangerously_tolerate_insecure_origins: bool,
+    /// Allow patterns over the subdomains of a public suffix (see
+    /// [`CorsBuilder::dangerously_tolerate_public_suffixes`]).
+    #[serde(default, deserialize_with = "dangerously_tolerate_public_suffixes")]
+    pub dangerously_tolerate_public_suffixes: bool,
+}
+
+impl<'de> Deserialize<'de> for Config {
+    /// Reads one object of fields, and refuses any other top level in one line.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// The top level of a policy document: an object, read by the derived field visitor.
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Config;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "a policy: one object of fields, such as {\"allow_origins\": [\"https://app.example.com\"]}",
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Config, A::Error> {
+        Config::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
 }
 
 impl From<Config> for CorsBuilder {
@@ -90,6 +125,8 @@ impl From<Config> for CorsBuilder {
             .allow_credentials(c.allow_credentials)
             .allow_private_network(c.allow_private_network)
             .preflight_passthrough(c.preflight_passthrough)
+            .dangerously_tolerate_insecure_origins(c.dangerously_tolerate_insecure_origins)
+            .dangerously_tolerate_public_suffixes(c.dangerously_tolerate_public_suffixes)
             .raw_numbers(c.max_age, c.preflight_status)
     }
 }
@@ -198,6 +235,18 @@ field!(expose_headers, ListVisitor, Vec<String>, deserialize_any);
 field!(allow_credentials, BoolVisitor, bool, deserialize_bool);
 field!(allow_private_network, BoolVisitor, bool, deserialize_bool);
 field!(preflight_passthrough, BoolVisitor, bool, deserialize_bool);
+field!(
+    dangerously_tolerate_insecure_origins,
+    BoolVisitor,
+    bool,
+    deserialize_bool
+);
+field!(
+    dangerously_tolerate_public_suffixes,
+    BoolVisitor,
+    bool,
+    deserialize_bool
+);
 field!(max_age, IntVisitor, Option<i64>, deserialize_i64);
 field!(preflight_status, IntVisitor, Option<i64>, deserialize_i64);
 
@@ -240,6 +289,38 @@ mod tests {
             let err = parse(json).unwrap_err();
             assert!(err.contains(field), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn the_top_level_is_one_object() {
+        for json in [
+            "[]",
+            r#"[["https://foo.com"],[],[],[],[],true]"#,
+            r#""https://foo.com""#,
+            "5",
+            "null",
+            "true",
+            "",
+        ] {
+            let err = parse(json).unwrap_err();
+            assert!(!err.contains('\n'), "{json}: {err}");
+            if !json.is_empty() {
+                assert!(err.contains("one object of fields"), "{json}: {err}");
+            }
+        }
+        let err = toml::from_str::<Config>("allow_credentials = [true]").unwrap_err();
+        assert!(err.to_string().contains("allow_credentials"), "{err}");
+    }
+
+    #[test]
+    fn dangerous_settings_are_read() {
+        let c = parse(
+            r#"{"dangerously_tolerate_insecure_origins": true,
+                "dangerously_tolerate_public_suffixes": true}"#,
+        )
+        .unwrap();
+        assert!(c.dangerously_tolerate_insecure_origins);
+        assert!(c.dangerously_tolerate_public_suffixes);
     }
 
     #[test]

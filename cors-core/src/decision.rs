@@ -584,6 +584,12 @@ pub enum Reason {
     MethodForbidden,
     /// The requested method is not allowed by the policy.
     MethodNotAllowed,
+    /// The policy allows any method, but the framework serving it cannot receive this one:
+    /// it would answer the actual request with an error of its own, without CORS headers
+    /// (see [`Cors::restrict_methods`](crate::Cors::restrict_methods)).
+    // A variant of its own rather than `MethodNotAllowed`: under `allow_methods: "*"`, "not
+    // allowed by the policy" would send whoever reads the log to a policy that allows it.
+    MethodNotReceivable,
     /// A requested header name is not an HTTP token.
     HeaderNotToken,
     /// A requested header name is not allowed by the policy.
@@ -602,7 +608,8 @@ impl Reason {
             Reason::MultipleRequestMethods
             | Reason::MethodNotToken
             | Reason::MethodForbidden
-            | Reason::MethodNotAllowed => "method",
+            | Reason::MethodNotAllowed
+            | Reason::MethodNotReceivable => "method",
             Reason::HeaderNotToken | Reason::HeaderNotAllowed | Reason::HeadersTooLarge(_) => {
                 "header"
             }
@@ -620,20 +627,18 @@ impl Reason {
             Reason::MethodNotToken => "is not a method name (an HTTP token)",
             Reason::MethodForbidden => "is a forbidden method",
             Reason::MethodNotAllowed => "is not allowed by the policy",
+            Reason::MethodNotReceivable => {
+                "never reaches the handler: the server's framework answers it with an error of \
+                 its own before CORS runs"
+            }
             Reason::HeaderNotToken => "is not a header name (an HTTP token)",
             Reason::HeaderNotAllowed => "is not allowed by the policy",
             Reason::HeadersTooLarge(Limit::Lines) => {
                 "Access-Control-Request-Headers has too many lines"
             }
             Reason::HeadersTooLarge(Limit::Bytes) => "Access-Control-Request-Headers is too long",
-            Reason::HeadersTooLarge(Limit::Names) => {
-                "Access-Control-Request-Headers names too many headers"
-            }
             Reason::HeadersTooLarge(Limit::EmptyElements) => {
                 "Access-Control-Request-Headers has too many empty elements"
-            }
-            Reason::HeadersTooLarge(Limit::Elements) => {
-                "Access-Control-Request-Headers has too many elements"
             }
         }
     }

@@ -28,6 +28,10 @@ pub enum Field {
     MaxAge,
     /// `preflight_status`
     PreflightStatus,
+    /// `dangerously_tolerate_insecure_origins`
+    DangerouslyTolerateInsecureOrigins,
+    /// `dangerously_tolerate_public_suffixes`
+    DangerouslyToleratePublicSuffixes,
 }
 
 impl Field {
@@ -43,6 +47,8 @@ impl Field {
             Field::AllowCredentials => "allow_credentials",
             Field::MaxAge => "max_age",
             Field::PreflightStatus => "preflight_status",
+            Field::DangerouslyTolerateInsecureOrigins => "dangerously_tolerate_insecure_origins",
+            Field::DangerouslyToleratePublicSuffixes => "dangerously_tolerate_public_suffixes",
         }
     }
 }
@@ -76,6 +82,50 @@ pub enum Problem {
         /// The pattern as configured.
         value: String,
         /// What is wrong with it.
+        why: &'static str,
+        /// What to write instead.
+        fix: String,
+    },
+    /// An origin or pattern that a browser never sends as written: the WHATWG URL host parser
+    /// rewrites its host (`https://0x7f.1` is sent as `https://127.0.0.1`) or refuses it
+    /// (`https://999.1.1.1`), so the entry can never match.
+    #[error("{field}: `{value}` is never sent by a browser: {why}; {fix}")]
+    NeverSent {
+        /// `allow_origins` or `allow_origin_patterns`.
+        field: Field,
+        /// The entry as configured.
+        value: String,
+        /// What the URL parser does with its host.
+        why: &'static str,
+        /// What to write instead.
+        fix: String,
+    },
+    /// A pattern whose wildcard covers the subdomains of a public suffix (`https://*.co.uk`),
+    /// so that sites registered by anyone match it, without
+    /// `dangerously_tolerate_public_suffixes`.
+    #[error(
+        "allow_origin_patterns: `{value}` covers the subdomains of `{suffix}`, a public suffix \
+         (Public Suffix List) under which anyone can register a site, so every such site \
+         would be allowed; list the domains you own (`https://*.your-site.{suffix}`), or set \
+         dangerously_tolerate_public_suffixes: true if every site under `{suffix}` is meant"
+    )]
+    PublicSuffixPattern {
+        /// The pattern as configured.
+        value: String,
+        /// The public suffix it covers (`*.kawasaki.jp` where every name under
+        /// `kawasaki.jp` is one).
+        suffix: String,
+    },
+    /// With `allow_credentials: true`, an origin that a network attacker or any sandboxed
+    /// page can speak for: `http://` on a host that is not loopback, or `null`; without
+    /// `dangerously_tolerate_insecure_origins`.
+    #[error("{field}: `{value}` cannot be trusted with allow_credentials: true: {why}; {fix}")]
+    InsecureOriginWithCredentials {
+        /// `allow_origins` or `allow_origin_patterns`.
+        field: Field,
+        /// The entry as configured.
+        value: String,
+        /// Who can speak for it.
         why: &'static str,
         /// What to write instead.
         fix: String,
@@ -139,6 +189,22 @@ pub enum Problem {
         /// The spelling browsers send.
         fix: String,
     },
+    /// A listed method the framework serving the policy cannot receive: it answers such a
+    /// request with an error of its own before any CORS layer runs, so the preflight would
+    /// succeed and the actual request fail. Only an adapter reports it, from
+    /// [`Cors::restrict_methods`](crate::Cors::restrict_methods).
+    #[error(
+        "allow_methods: `{value}` can never reach the handler, because {framework} answers a \
+         request with this method with an error of its own before CORS runs; {fix}"
+    )]
+    MethodNotReceivable {
+        /// The method as configured.
+        value: String,
+        /// The framework, with the version whose behaviour this is (`Rocket 0.5`).
+        framework: &'static str,
+        /// What to write instead.
+        fix: String,
+    },
     /// A header name that is not an HTTP token.
     #[error(
         "{field}: `{value}` is not a header name (an HTTP token: letters, digits and \
@@ -194,13 +260,17 @@ impl Problem {
         match self {
             Problem::InvalidOrigin { field, .. } => *field,
             Problem::InvalidOriginPattern { .. } => Field::AllowOriginPatterns,
+            Problem::NeverSent { field, .. } => *field,
+            Problem::PublicSuffixPattern { .. } => Field::AllowOriginPatterns,
+            Problem::InsecureOriginWithCredentials { field, .. } => *field,
             Problem::AnyOriginWithCredentials => Field::AllowOrigins,
             Problem::AnyExposedHeaderWithCredentials => Field::ExposeHeaders,
             Problem::WildcardBesideOthers { field, .. } => *field,
             Problem::AnyOriginWithOtherRules { field } => *field,
             Problem::InvalidMethod { .. }
             | Problem::ForbiddenMethod { .. }
-            | Problem::MethodNotNormalized { .. } => Field::AllowMethods,
+            | Problem::MethodNotNormalized { .. }
+            | Problem::MethodNotReceivable { .. } => Field::AllowMethods,
             Problem::InvalidHeaderName { field, .. } => *field,
             Problem::ForbiddenRequestHeader { .. } => Field::AllowHeaders,
             Problem::ForbiddenResponseHeader { .. } => Field::ExposeHeaders,

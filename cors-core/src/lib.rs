@@ -59,8 +59,8 @@
 //! things up: one comparison per listed origin up to four, one hash look-up above (whatever
 //! the list's length); for subdomain patterns, one suffix comparison each up to four per
 //! scheme, one look-up per label above; a linear scan of the request's header list bounded by
-//! [`MAX_REQUEST_HEADERS_BYTES`], [`MAX_REQUESTED_HEADER_NAMES`], [`MAX_EMPTY_ELEMENTS`],
-//! [`MAX_LIST_ELEMENTS`] and [`MAX_REQUEST_HEADERS_LINES`]. It makes no heap allocation, except to rebuild an
+//! [`MAX_REQUEST_HEADERS_BYTES`], [`MAX_EMPTY_ELEMENTS`] and [`MAX_REQUEST_HEADERS_LINES`]
+//! (never by how many names the list holds). It makes no heap allocation, except to rebuild an
 //! `Access-Control-Request-Headers` list that arrived split over lines or with empty
 //! elements.
 #![forbid(unsafe_code)]
@@ -72,6 +72,7 @@ mod config;
 mod decision;
 mod error;
 mod header;
+mod host;
 mod method;
 mod origin;
 mod policy;
@@ -86,9 +87,6 @@ pub use decision::{
     ResponseHeaders, Value, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS, STATIC_VALUES,
 };
 pub use error::{ConfigError, Field, Problem};
-pub use header::{
-    Limit, MAX_EMPTY_ELEMENTS, MAX_LIST_ELEMENTS, MAX_REQUESTED_HEADER_NAMES,
-    MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES,
-};
+pub use header::{Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES};
 pub use policy::Cors;
 pub use request::{CorsRequest, RequestHeader, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};

@@ -34,6 +34,11 @@ pub(crate) fn normalized(method: &str) -> Option<&'static str> {
 pub(crate) enum Methods {
     /// `allow_methods: "*"`: every method but the forbidden ones.
     Any,
+    /// `allow_methods: "*"` served by a framework that answers some methods itself, with an
+    /// error, before any CORS layer runs
+    /// ([`Cors::restrict_methods`](crate::Cors::restrict_methods)): every method but the
+    /// forbidden ones that the function says the framework can receive.
+    AnyReceivable(fn(&[u8]) -> bool),
     /// The methods listed, as configured (validated tokens). Lists are short, so a linear
     /// scan of a few byte comparisons beats hashing.
     Listed(SmallVec<[Box<[u8]>; 4]>),
@@ -48,6 +53,7 @@ impl Methods {
         is_safelisted(method)
             || match self {
                 Methods::Any => true,
+                Methods::AnyReceivable(can_receive) => can_receive(method),
                 Methods::Listed(list) => list.iter().any(|m| **m == *method),
             }
     }
@@ -89,5 +95,17 @@ mod tests {
         assert!(m.allows(b"GET"));
         assert!(!m.allows(b"PUT"));
         assert!(Methods::Any.allows(b"anything"));
+    }
+
+    #[test]
+    fn any_receivable_asks_the_framework_but_for_safelisted_methods() {
+        let m = Methods::AnyReceivable(|method| method == b"PATCH");
+        assert!(m.allows(b"PATCH"));
+        assert!(!m.allows(b"patch"));
+        assert!(!m.allows(b"PURGE"));
+        // Fetch #cors-safelisted-method: never asked, always allowed.
+        for safelisted in [&b"GET"[..], b"HEAD", b"POST"] {
+            assert!(m.allows(safelisted));
+        }
     }
 }

@@ -355,8 +355,9 @@ const WILDCARD_PLACES: &str = "write `https://*.example.com` (any subdomain), \
      `http://localhost:*` (any port) or `https://*.example.com:*` (both)";
 
 /// Parses an origin pattern: a serialized origin whose leftmost host label may be `*`
-/// (one or more subdomain labels of a domain of at least two labels) and whose port may
-/// be `*` (any port, the default included).
+/// (one or more subdomain labels of a domain) and whose port may be `*` (any port, the
+/// default included). Whether a browser can send a matching origin, and whether the domain
+/// is a public suffix, the builder asks [`crate::host`].
 pub(crate) fn parse_pattern(value: &str) -> Result<Pattern, (&'static str, String)> {
     let bytes = value.as_bytes();
     let fix = || WILDCARD_PLACES.to_owned();
@@ -389,14 +390,6 @@ pub(crate) fn parse_pattern(value: &str) -> Result<Pattern, (&'static str, Strin
         if domain.starts_with(b"[") {
             return Err(("an IP address has no subdomains", fix()));
         }
-        let labels = domain.split(|&b| b == b'.').count();
-        if labels < 2 {
-            return Err((
-                "`*.` must stand in front of a domain of at least two labels, never a \
-                 top-level domain alone",
-                "write `https://*.example.com`, or list origins one by one".to_owned(),
-            ));
-        }
         if domain
             .rsplit(|&b| b == b'.')
             .next()
@@ -416,6 +409,23 @@ pub(crate) fn parse_pattern(value: &str) -> Result<Pattern, (&'static str, Strin
         subdomains,
         port,
     })
+}
+
+impl Pattern {
+    /// The scheme, as written.
+    pub(crate) fn scheme(&self) -> &[u8] {
+        &self.scheme
+    }
+
+    /// The host, or for `*.` patterns the domain after `*.` (ASCII, checked by the parser).
+    pub(crate) fn host(&self) -> &str {
+        std::str::from_utf8(&self.host).unwrap_or_default()
+    }
+
+    /// Whether it is a `*.` pattern.
+    pub(crate) fn subdomains(&self) -> bool {
+        self.subdomains
+    }
 }
 
 /// The patterns of one scheme, indexed so that matching costs a few hash look-ups
@@ -1006,7 +1016,6 @@ mod tests {
     #[test]
     fn bad_patterns() {
         for (bad, why) in [
-            ("https://*.com", "at least two labels"),
             ("https://*", "leftmost"),
             ("https://a.*.example.com", "leftmost"),
             ("https://*example.com", "leftmost"),

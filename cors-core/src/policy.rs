@@ -7,6 +7,7 @@ use http::{HeaderValue, StatusCode};
 
 use crate::builder::CorsBuilder;
 use crate::decision::{CorsHeader, Decision, Echo, Reason, Rejection, ResponseHeaders, Value};
+use crate::error::{ConfigError, Problem};
 use crate::header::{self, check_requested, AllowedHeaders};
 use crate::method::{self, Methods};
 use crate::origin::{self, Origins};
@@ -23,7 +24,7 @@ pub(crate) const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Meth
      Access-Control-Request-Headers, Access-Control-Request-Private-Network";
 
 /// Everything known when the policy was built.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Policy {
     pub(crate) origins: Origins,
     pub(crate) methods: Methods,
@@ -69,6 +70,81 @@ impl Cors {
     pub(crate) fn from_policy(policy: Policy) -> Self {
         Cors {
             policy: Arc::new(policy),
+        }
+    }
+
+    /// For adapter authors: this policy as served by a framework that cannot receive every
+    /// method, named `framework` with its version (`"Rocket 0.5"`). `can_receive` says
+    /// whether a request with a method (exact bytes, as sent on the wire) reaches the
+    /// framework's middleware and handlers at all, rather than being answered by the
+    /// framework itself with an error; it is never asked about the CORS-safelisted `GET`,
+    /// `HEAD` and `POST`, which every framework must receive.
+    ///
+    /// Without it, such a framework breaks CORS quietly: the policy accepts the preflight
+    /// (which is an `OPTIONS` request), then the framework answers the actual request with
+    /// its own error, without CORS headers, and the browser reports a CORS failure.
+    ///
+    /// - A policy that lists a method the framework cannot receive is an error: one
+    ///   [`Problem::MethodNotReceivable`] per such method, naming the framework and the fix.
+    /// - A policy with `allow_methods: "*"` is returned restricted: it refuses, with
+    ///   [`Reason::MethodNotReceivable`], a preflight asking for a method the framework
+    ///   cannot receive. Restricting it again replaces the restriction.
+    /// - Any other policy is returned as it is (a reference-count bump).
+    ///
+    /// Deciding costs what it did, except that a preflight under a restricted `*` calls
+    /// `can_receive` once.
+    ///
+    /// ```
+    /// use cors_core::{Cors, CorsRequest, Reason};
+    ///
+    /// /// What a framework whose method type is a closed enum can receive: its variants, as
+    /// /// spelled on the wire.
+    /// fn can_receive(method: &[u8]) -> bool {
+    ///     let known = [&b"GET"[..], b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH"];
+    ///     known.contains(&method)
+    /// }
+    ///
+    /// let listed = Cors::builder().allow_any_origin().allow_methods(["patch"]).build()?;
+    /// let err = listed.restrict_methods("Example 1.0", can_receive).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "allow_methods: `patch` can never reach the handler, because Example 1.0 answers a \
+    ///      request with this method with an error of its own before CORS runs; write `PATCH` \
+    ///      (and send it upper-case), or serve this route with another framework"
+    /// );
+    ///
+    /// let any = Cors::builder().allow_any_origin().allow_any_method().build()?;
+    /// let any = any.restrict_methods("Example 1.0", can_receive)?;
+    /// let mut req = CorsRequest::new(b"OPTIONS");
+    /// req.add_origin(b"https://app.example.com").add_request_method(b"PURGE");
+    /// let decision = any.decide(&req);
+    /// assert_eq!(decision.respond_now().map(|s| s.as_u16()), Some(403));
+    /// assert_eq!(decision.rejection().unwrap().reason(), Reason::MethodNotReceivable);
+    /// # Ok::<(), cors_core::ConfigError>(())
+    /// ```
+    pub fn restrict_methods(
+        &self,
+        framework: &'static str,
+        can_receive: fn(&[u8]) -> bool,
+    ) -> Result<Cors, ConfigError> {
+        match &self.policy.methods {
+            Methods::Any | Methods::AnyReceivable(_) => {
+                let mut policy = Policy::clone(&self.policy);
+                policy.methods = Methods::AnyReceivable(can_receive);
+                Ok(Cors::from_policy(policy))
+            }
+            Methods::Listed(list) => {
+                let problems: Vec<Problem> = list
+                    .iter()
+                    .filter(|m| !method::is_safelisted(m) && !can_receive(m))
+                    .map(|m| not_receivable(framework, m, can_receive))
+                    .collect();
+                if problems.is_empty() {
+                    Ok(self.clone())
+                } else {
+                    Err(ConfigError::new(problems))
+                }
+            }
         }
     }
 
@@ -225,7 +301,10 @@ impl Cors {
         } else if method::is_forbidden(requested_method) {
             Some(Reason::MethodForbidden)
         } else if !self.policy.methods.allows(requested_method) {
-            Some(Reason::MethodNotAllowed)
+            Some(match self.policy.methods {
+                Methods::AnyReceivable(_) => Reason::MethodNotReceivable,
+                Methods::Any | Methods::Listed(_) => Reason::MethodNotAllowed,
+            })
         } else {
             None
         };
@@ -304,5 +383,29 @@ impl Cors {
                 headers,
             }
         }
+    }
+}
+
+/// The problem for a listed `method` that `framework` cannot receive, with the spelling it
+/// can receive when there is one.
+fn not_receivable(
+    framework: &'static str,
+    method: &[u8],
+    can_receive: fn(&[u8]) -> bool,
+) -> Problem {
+    let upper = method.to_ascii_uppercase();
+    let fix = if upper != method && can_receive(&upper) {
+        format!(
+            "write `{}` (and send it upper-case), or serve this route with another framework",
+            String::from_utf8_lossy(&upper)
+        )
+    } else {
+        "remove it, or serve this route with another framework".to_owned()
+    };
+    Problem::MethodNotReceivable {
+        // Listed methods are validated tokens: ASCII.
+        value: String::from_utf8_lossy(method).into_owned(),
+        framework,
+        fix,
     }
 }

@@ -110,10 +110,13 @@ fn hot_paths_allocate_nothing() {
         .unwrap();
     let acrh16 = sixteen.join(", ");
     let commas = vec![b','; 1024];
-    let names500: String = (0..500)
-        .map(|i| format!("x-{i}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let names = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("x-{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let (names500, names10k) = (names(500), names(10_000));
 
     let o: (&str, &[u8]) = ("origin", b"https://app500.example.com");
     let acrm: (&str, &[u8]) = ("access-control-request-method", b"PUT");
@@ -199,13 +202,24 @@ fn hot_paths_allocate_nothing() {
             "rejected",
         ),
         (
-            "preflight, 500 names",
+            "preflight, 500 names echoed",
             &any,
             "OPTIONS",
             vec![
                 o,
                 acrm,
                 ("access-control-request-headers", names500.as_bytes()),
+            ],
+            "preflight",
+        ),
+        (
+            "preflight, 10,000 names",
+            &any,
+            "OPTIONS",
+            vec![
+                o,
+                acrm,
+                ("access-control-request-headers", names10k.as_bytes()),
             ],
             "rejected",
         ),
@@ -249,4 +263,25 @@ fn the_counter_counts() {
     let (n, v) = allocations(|| vec![1u8; 10]);
     assert_eq!(v.len(), 10);
     assert_eq!(n, 1);
+}
+
+#[test]
+fn a_restricted_wildcard_allocates_nothing() {
+    fn can_receive(method: &[u8]) -> bool {
+        matches!(method, b"PUT" | b"PATCH" | b"DELETE" | b"OPTIONS")
+    }
+    let cors = Cors::builder()
+        .allow_any_origin()
+        .allow_any_method()
+        .build()
+        .unwrap()
+        .restrict_methods("Example 1.0", can_receive)
+        .unwrap();
+    let o: (&str, &[u8]) = ("origin", b"https://a.example");
+    for (method, kind) in [(&b"PATCH"[..], "preflight"), (b"patch", "rejected")] {
+        let lines: Lines<'_> = &[o, ("access-control-request-method", method)];
+        count(&cors, "OPTIONS", lines);
+        assert_eq!(count(&cors, "OPTIONS", lines), (0, kind));
+    }
+    assert_eq!(count(&cors, "PURGE", &[o]), (0, "actual"));
 }

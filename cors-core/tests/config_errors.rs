@@ -28,6 +28,53 @@ fn pattern(value: &str, why: &'static str) -> Problem {
     }
 }
 
+fn suffix(value: &str, suffix: &str) -> Problem {
+    Problem::PublicSuffixPattern {
+        value: value.into(),
+        suffix: suffix.into(),
+    }
+}
+
+fn rewritten(field: Field, value: &str, sent: &str) -> Problem {
+    Problem::NeverSent {
+        field,
+        value: value.into(),
+        why: "the URL parser rewrites its host, and browsers send what it writes",
+        fix: format!("write `{sent}`"),
+    }
+}
+
+const IPV4: &str = "its host ends in a number, so the URL parser reads it as an IPv4 address, \
+                    and it is not one (a part above 255, more than four parts, or a part that \
+                    is not a number)";
+const IPV6: &str = "its IPv6 address does not parse";
+const IDNA: &str = "its host is not a valid internationalised domain name (a label after \
+                    `xn--` that is not valid punycode, or a character IDNA forbids)";
+const HYPHEN: &str = "a label of its host begins or ends with `-`, which no DNS host name does \
+                      (RFC 1123 §2.1)";
+
+fn never(field: Field, value: &str, why: &'static str) -> Problem {
+    Problem::NeverSent {
+        field,
+        value: value.into(),
+        why,
+        fix: "no browser can send it; remove it".into(),
+    }
+}
+
+fn insecure(field: Field, value: &str) -> Problem {
+    Problem::InsecureOriginWithCredentials {
+        field,
+        value: value.into(),
+        why: "it is served over plain HTTP, so anyone on the network path can speak for it and \
+              read credentialed responses",
+        fix: format!(
+            "write `{}`, or set dangerously_tolerate_insecure_origins: true",
+            value.replacen("http://", "https://", 1)
+        ),
+    }
+}
+
 #[test]
 fn invalid_json_policies() {
     let cases: Vec<(&str, Vec<Problem>)> = vec![
@@ -123,12 +170,76 @@ fn invalid_json_policies() {
         ),
         (
             r#"{"allow_origin_patterns": ["https://*.com"]}"#,
-            vec![Problem::InvalidOriginPattern {
-                value: "https://*.com".into(),
-                why: "`*.` must stand in front of a domain of at least two labels, never a \
-                      top-level domain alone",
-                fix: "write `https://*.example.com`, or list origins one by one".into(),
-            }],
+            vec![suffix("https://*.com", "com")],
+        ),
+        (
+            r#"{"allow_origin_patterns": ["https://*.co.uk", "https://*.github.io"], "allow_credentials": true}"#,
+            vec![
+                suffix("https://*.co.uk", "co.uk"),
+                suffix("https://*.github.io", "github.io"),
+            ],
+        ),
+        (
+            r#"{"allow_origin_patterns": ["https://*.kawasaki.jp"]}"#,
+            vec![suffix("https://*.kawasaki.jp", "*.kawasaki.jp")],
+        ),
+        (
+            r#"{"allow_origins": ["https://0x7f.1", "https://0127.0.0.1:8443", "http://[::ffff:127.0.0.1]", "http://[0:0:0:0:0:0:0:1]:3000"]}"#,
+            vec![
+                rewritten(Field::AllowOrigins, "https://0x7f.1", "https://127.0.0.1"),
+                rewritten(
+                    Field::AllowOrigins,
+                    "https://0127.0.0.1:8443",
+                    "https://87.0.0.1:8443",
+                ),
+                rewritten(
+                    Field::AllowOrigins,
+                    "http://[::ffff:127.0.0.1]",
+                    "http://[::ffff:7f00:1]",
+                ),
+                rewritten(
+                    Field::AllowOrigins,
+                    "http://[0:0:0:0:0:0:0:1]:3000",
+                    "http://[::1]:3000",
+                ),
+            ],
+        ),
+        (
+            r#"{"allow_origins": ["https://999.1.1.1", "https://1.2.3.4.5", "http://[1::2::3]", "http://[:]", "https://xn--", "https://-"]}"#,
+            vec![
+                never(Field::AllowOrigins, "https://999.1.1.1", IPV4),
+                never(Field::AllowOrigins, "https://1.2.3.4.5", IPV4),
+                never(Field::AllowOrigins, "http://[1::2::3]", IPV6),
+                never(Field::AllowOrigins, "http://[:]", IPV6),
+                never(Field::AllowOrigins, "https://xn--", IDNA),
+                never(Field::AllowOrigins, "https://-", HYPHEN),
+            ],
+        ),
+        (
+            r#"{"allow_origin_patterns": ["https://*.a.0x1", "https://*.xn--", "http://0x7f.1:*"]}"#,
+            vec![
+                never(Field::AllowOriginPatterns, "https://*.a.0x1", IPV4),
+                never(Field::AllowOriginPatterns, "https://*.xn--", IDNA),
+                rewritten(
+                    Field::AllowOriginPatterns,
+                    "http://0x7f.1:*",
+                    "http://127.0.0.1:*",
+                ),
+            ],
+        ),
+        (
+            r#"{"allow_origins": ["http://app.example.com", "null", "https://ok.example.com"], "allow_origin_patterns": ["http://*.example.com:*"], "allow_credentials": true}"#,
+            vec![
+                insecure(Field::AllowOrigins, "http://app.example.com"),
+                Problem::InsecureOriginWithCredentials {
+                    field: Field::AllowOrigins,
+                    value: "null".into(),
+                    why: "every sandboxed iframe and every `file:` or `data:` page sends \
+                          `null`, so any of them could read credentialed responses",
+                    fix: "remove it, or set dangerously_tolerate_insecure_origins: true".into(),
+                },
+                insecure(Field::AllowOriginPatterns, "http://*.example.com:*"),
+            ],
         ),
         (
             r#"{"allow_origin_patterns": ["https://*"]}"#,
@@ -335,6 +446,52 @@ fn invalid_builder_policies() {
 }
 
 #[test]
+fn a_policy_document_is_one_object() {
+    for document in [
+        "[]",
+        r#"[["https://foo.com"],[],[],[],[],true]"#,
+        r#""https://foo.com""#,
+        "42",
+        "null",
+    ] {
+        let err = serde_json::from_str::<Config>(document)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid type") && err.contains("a policy: one object of fields"),
+            "{document}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{document}");
+    }
+    assert!(serde_json::from_str::<Config>("").is_err());
+}
+
+#[test]
+fn the_dangerous_settings_tolerate_one_thing_each() {
+    // Tolerating insecure origins does not tolerate public suffixes, nor the reverse.
+    let err = from_json(
+        r#"{"allow_origin_patterns": ["http://*.co.uk"], "allow_credentials": true, "dangerously_tolerate_insecure_origins": true}"#,
+    );
+    assert_eq!(err.problems(), [suffix("http://*.co.uk", "co.uk")]);
+    let err = from_json(
+        r#"{"allow_origin_patterns": ["http://*.co.uk"], "allow_credentials": true, "dangerously_tolerate_public_suffixes": true}"#,
+    );
+    assert_eq!(
+        err.problems(),
+        [insecure(Field::AllowOriginPatterns, "http://*.co.uk")]
+    );
+    // A tolerated policy behaves as configured: a `*.co.uk` site is allowed.
+    let config: Config = serde_json::from_str(
+        r#"{"allow_origin_patterns": ["https://*.co.uk"], "dangerously_tolerate_public_suffixes": true}"#,
+    )
+    .unwrap();
+    let cors = Cors::try_from(config).unwrap();
+    let mut req = cors_core::CorsRequest::new(b"GET");
+    req.add_origin(b"https://anyone.co.uk");
+    assert!(cors.decide(&req).rejection().is_none());
+}
+
+#[test]
 fn valid_edge_cases_are_accepted() {
     for json in [
         "{}",
@@ -345,8 +502,111 @@ fn valid_edge_cases_are_accepted() {
         r#"{"max_age": 0, "preflight_status": 200}"#,
         r#"{"max_age": 86400, "preflight_status": 299}"#,
         r#"{"allow_origin_patterns": ["https://*.example.com:*", "http://[::1]:*", "http://127.0.0.1:*"]}"#,
+        // `*.localhost` names resolve to loopback in browsers: valid, with credentials too.
+        r#"{"allow_origin_patterns": ["http://*.localhost:*", "https://*.localhost"], "allow_credentials": true}"#,
+        r#"{"allow_origins": ["http://localhost:3000", "http://127.0.0.1:8080", "http://[::1]:5173", "http://app.localhost"], "allow_origin_patterns": ["http://localhost:*"], "allow_credentials": true}"#,
+        r#"{"allow_origin_patterns": ["https://*.example.co.uk", "https://*.me.github.io"]}"#,
+        // What the dangerous settings tolerate, and only that.
+        r#"{"allow_origin_patterns": ["https://*.co.uk", "https://*.com"], "dangerously_tolerate_public_suffixes": true}"#,
+        r#"{"allow_origins": ["http://intranet.example", "null"], "allow_origin_patterns": ["http://*.intranet.example"], "allow_credentials": true, "dangerously_tolerate_insecure_origins": true}"#,
+        r#"{"allow_origins": ["http://app.example.com", "null"]}"#,
+        r#"{"allow_origins": ["chrome-extension://abcdefghijklmnop"], "allow_credentials": true}"#,
     ] {
         let config: Config = serde_json::from_str(json).unwrap();
         assert!(Cors::try_from(config).is_ok(), "{json}");
     }
+}
+
+/// What a framework with a closed set of methods can receive, for
+/// [`Cors::restrict_methods`]: these, spelled exactly so (as Rocket 0.5's method enum).
+fn closed_set(method: &[u8]) -> bool {
+    matches!(
+        method,
+        b"GET"
+            | b"PUT"
+            | b"POST"
+            | b"DELETE"
+            | b"OPTIONS"
+            | b"HEAD"
+            | b"TRACE"
+            | b"CONNECT"
+            | b"PATCH"
+    )
+}
+
+#[test]
+fn methods_a_framework_cannot_receive() {
+    let not_receivable = |value: &str, fix: &str| Problem::MethodNotReceivable {
+        value: value.into(),
+        framework: "Rocket 0.5",
+        fix: fix.into(),
+    };
+    let upper = |m: &str| {
+        format!("write `{m}` (and send it upper-case), or serve this route with another framework")
+    };
+    let remove = "remove it, or serve this route with another framework";
+    let cases: Vec<(&str, Vec<Problem>)> = vec![
+        (
+            r#"["patch"]"#,
+            vec![not_receivable("patch", &upper("PATCH"))],
+        ),
+        (
+            r#"["Patch"]"#,
+            vec![not_receivable("Patch", &upper("PATCH"))],
+        ),
+        (r#"["PURGE"]"#, vec![not_receivable("PURGE", remove)]),
+        (r#"["purge"]"#, vec![not_receivable("purge", remove)]),
+        (
+            r#"["PUT", "patch", "PATCH", "QUERY", "GET"]"#,
+            vec![
+                not_receivable("patch", &upper("PATCH")),
+                not_receivable("QUERY", remove),
+            ],
+        ),
+    ];
+    for (methods, expected) in cases {
+        let json = format!(r#"{{"allow_origins": "*", "allow_methods": {methods}}}"#);
+        let config: Config = serde_json::from_str(&json).expect("parses");
+        let cors = Cors::try_from(config).expect("valid for cors-core alone");
+        let err = cors
+            .restrict_methods("Rocket 0.5", closed_set)
+            .expect_err(&json);
+        assert_eq!(err.problems(), expected, "{json}");
+        assert!(err
+            .problems()
+            .iter()
+            .all(|p| p.field() == Field::AllowMethods));
+    }
+
+    let err = Cors::builder()
+        .allow_any_origin()
+        .allow_method("patch")
+        .build()
+        .unwrap()
+        .restrict_methods("Rocket 0.5", closed_set)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "allow_methods: `patch` can never reach the handler, because Rocket 0.5 answers a \
+         request with this method with an error of its own before CORS runs; write `PATCH` \
+         (and send it upper-case), or serve this route with another framework"
+    );
+
+    // Receivable lists, no list, and `*` are accepted.
+    for methods in [r#"["PUT", "PATCH", "DELETE"]"#, "[]", r#""*""#, r#"["*"]"#] {
+        let json = format!(r#"{{"allow_origins": "*", "allow_methods": {methods}}}"#);
+        let config: Config = serde_json::from_str(&json).expect("parses");
+        let cors = Cors::try_from(config).expect("valid");
+        assert!(
+            cors.restrict_methods("Rocket 0.5", closed_set).is_ok(),
+            "{json}"
+        );
+    }
+    // Safelisted methods are never asked about: a framework is assumed to receive them.
+    let cors = Cors::builder()
+        .allow_any_origin()
+        .allow_methods(["GET", "HEAD", "POST"])
+        .build()
+        .unwrap();
+    assert!(cors.restrict_methods("Nothing 1.0", |_| false).is_ok());
 }

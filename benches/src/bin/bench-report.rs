@@ -1038,13 +1038,13 @@ fn peer_notes(table: &Table) -> Vec<String> {
     if !lenient.is_empty() {
         notes.push(format!(
             "{} accepts preflights that ours refuses ({}): ours refuses a requested-header \
-             list past cors-core's documented limits ({} names, {} empty elements, {} elements \
-             in all), whatever the policy.",
+             list past cors-core's documented limits ({} bytes, {} lines, {} empty elements), \
+             whatever the policy.",
             table.peer,
             lenient.join("; "),
-            cors_core::MAX_REQUESTED_HEADER_NAMES,
+            cors_core::MAX_REQUEST_HEADERS_BYTES,
+            cors_core::MAX_REQUEST_HEADERS_LINES,
             cors_core::MAX_EMPTY_ELEMENTS,
-            cors_core::MAX_LIST_ELEMENTS,
         ));
     }
     notes.extend(
