@@ -19,6 +19,12 @@ use rocket::{Data, Request};
 
 fn main() {
     let (cors, addr) = server::setup();
+    // A policy listing a method Rocket answers with its own 400 is refused like any other bad
+    // policy file, before anything is served.
+    let fairing = CorsFairing::try_new(cors).unwrap_or_else(|error| {
+        let args = server::Args::from_env();
+        server::exit_with_error(&format!("{}: {error}", args.config.display()))
+    });
 
     let config = Config {
         address: addr.ip(),
@@ -54,7 +60,7 @@ fn main() {
         .collect();
     let rocket = rocket::custom(config)
         .mount("/", routes)
-        .attach(CorsFairing::new(cors))
+        .attach(fairing)
         // Rocket has bound the listener by liftoff, with the port it really got.
         .attach(AdHoc::on_liftoff("announce", |rocket| {
             Box::pin(async move {

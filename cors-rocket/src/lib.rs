@@ -116,6 +116,42 @@
 //! only send ASCII origins; non-ASCII origins that are UTF-8 reach the policy and are
 //! refused there.
 //!
+//! ## Methods Rocket cannot receive
+//!
+//! Rocket 0.5 knows nine methods, spelled upper-case (`GET`, `PUT`, `POST`, `DELETE`,
+//! `OPTIONS`, `HEAD`, `TRACE`, `CONNECT`, `PATCH`), and answers a request with any other
+//! method with its own 400 before any fairing runs: `PURGE` say, or `patch`, which `fetch()`
+//! sends as written ([Fetch normalises](https://fetch.spec.whatwg.org/#concept-method-normalize)
+//! only `DELETE`, `GET`, `HEAD`, `OPTIONS`, `POST` and `PUT`). A policy allowing such a
+//! method would accept the preflight, then the actual request would get that 400 without
+//! CORS headers, and the browser would report a CORS error. So the fairing restricts every
+//! policy to the methods [`can_receive`] accepts, which the other adapters do not:
+//!
+//! - A policy that lists such a method is refused: [`CorsFairing::try_new`] and
+//!   [`CorsFairing::try_scope`] return the
+//!   [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) errors, and a
+//!   fairing made with [`CorsFairing::new`] or [`CorsFairing::scope`] logs them and aborts
+//!   launch.
+//! - Under `allow_methods: "*"`, a preflight asking for such a method is refused with 403
+//!   ([`Reason::MethodNotReceivable`](cors_core::Reason::MethodNotReceivable)), so the
+//!   browser fails the request before sending it, rather than after.
+//!
+//! ```
+//! use cors_rocket::{Cors, CorsFairing};
+//!
+//! # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+//! let policy = Cors::builder().allow_any_origin().allow_methods(["patch"]).build()?;
+//! let err = CorsFairing::try_new(policy).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "allow_methods: `patch` can never reach the handler, because Rocket 0.5 answers a \
+//!      request with this method with an error of its own before CORS runs; write `PATCH` \
+//!      (and send it upper-case), or serve this route with another framework"
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Costs
 //!
 //! Cloning the fairing bumps a reference count. The fairing registers for Rocket's
@@ -139,7 +175,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use cors_core::{CorsRequest, Decision, ResponseHeaders, Value};
+use cors_core::{ConfigError, CorsRequest, Decision, ResponseHeaders, Value};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
 use rocket::request::{self, FromRequest, Request};
@@ -166,10 +202,19 @@ struct Scope {
     /// The base's path segments, as Rocket's router compares them (percent-decoded); none
     /// for `/`.
     base: Vec<String>,
+    /// The policy, restricted to the methods Rocket can receive.
     policy: Cors,
+    /// Why the policy cannot serve under Rocket, given to an infallible constructor: the
+    /// fairing then refuses to ignite.
+    refused: Option<ConfigError>,
 }
 
 impl Scope {
+    /// The base as written in a mount point.
+    fn path(&self) -> String {
+        format!("/{}", self.base.join("/"))
+    }
+
     fn covers(&self, req: &Request<'_>) -> bool {
         // Decoded segments, as Rocket routes on: `/%61dmin` reaches the `/admin` routes, so it
         // must get the `/admin` policy too. Rocket caches them when it routes the request.
@@ -182,8 +227,38 @@ impl Scope {
 
 impl CorsFairing {
     /// A fairing applying `policy` to every request.
+    ///
+    /// If the policy lists a method Rocket cannot receive (see [`can_receive`]), the fairing
+    /// logs why and aborts launch, at ignition; [`CorsFairing::try_new`] says so at once.
     pub fn new(policy: Cors) -> Self {
         CorsFairing::default().scope("/", policy)
+    }
+
+    /// A fairing applying `policy` to every request, or the
+    /// [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) for each
+    /// method the policy lists that Rocket cannot receive (see [`can_receive`]).
+    ///
+    /// ```
+    /// use cors_rocket::cors_core::Problem;
+    /// use cors_rocket::{Cors, CorsFairing};
+    ///
+    /// # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+    /// // `fetch()` sends `patch` as written, and Rocket answers it with its own 400.
+    /// let policy = Cors::builder().allow_any_origin().allow_methods(["patch"]).build()?;
+    /// let err = CorsFairing::try_new(policy).unwrap_err();
+    /// let Problem::MethodNotReceivable { value, .. } = &err.problems()[0] else {
+    ///     panic!("{err}");
+    /// };
+    /// assert_eq!(value, "patch");
+    ///
+    /// let policy = Cors::builder().allow_any_origin().allow_methods(["PATCH"]).build()?;
+    /// let fairing = CorsFairing::try_new(policy)?;
+    /// # let _ = fairing;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_new(policy: Cors) -> Result<Self, ConfigError> {
+        CorsFairing::default().try_scope("/", policy)
     }
 
     /// Applies `policy` to the requests at `base` or under it (`/api` covers `/api` and
@@ -191,7 +266,25 @@ impl CorsFairing {
     /// as Rocket mount points are, decoded (`/api/v1`); empty segments and a trailing `/` are
     /// ignored, so `/` covers every path. A second policy for the same base replaces the
     /// first.
+    ///
+    /// If the policy lists a method Rocket cannot receive, the fairing logs why and aborts
+    /// launch, at ignition; [`CorsFairing::try_scope`] says so at once.
     pub fn scope(self, base: &str, policy: Cors) -> Self {
+        match policy.restrict_methods(ROCKET, can_receive) {
+            Ok(restricted) => self.with_scope(base, restricted, None),
+            Err(error) => self.with_scope(base, policy, Some(error)),
+        }
+    }
+
+    /// [`CorsFairing::scope`], or the
+    /// [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) for each
+    /// method the policy lists that Rocket cannot receive (see [`can_receive`]).
+    pub fn try_scope(self, base: &str, policy: Cors) -> Result<Self, ConfigError> {
+        let policy = policy.restrict_methods(ROCKET, can_receive)?;
+        Ok(self.with_scope(base, policy, None))
+    }
+
+    fn with_scope(self, base: &str, policy: Cors, refused: Option<ConfigError>) -> Self {
         let base: Vec<String> = base
             .split('/')
             .filter(|s| !s.is_empty())
@@ -203,13 +296,51 @@ impl CorsFairing {
             .filter(|s| s.base != base)
             .cloned()
             .collect();
-        scopes.push(Scope { base, policy });
+        scopes.push(Scope {
+            base,
+            policy,
+            refused,
+        });
         // Most specific first, so the first scope that covers a request is the one to apply.
         scopes.sort_by_key(|s| std::cmp::Reverse(s.base.len()));
         CorsFairing {
             scopes: scopes.into(),
         }
     }
+}
+
+/// Rocket, as configuration errors name it.
+const ROCKET: &str = "Rocket 0.5";
+
+/// Whether Rocket 0.5 can receive a request with `method` (its bytes as sent on the wire):
+/// exactly `GET`, `PUT`, `POST`, `DELETE`, `OPTIONS`, `HEAD`, `TRACE`, `CONNECT` and
+/// `PATCH`, upper-case. Rocket answers any other method, `patch` or `PURGE` say, with its
+/// own `400 Bad Request` before any fairing runs, so no CORS header can be added.
+///
+/// hyper parses the request line into an `http::Method`, which is one of the standard
+/// methods only when spelled exactly so
+/// ([`http::Method::from_bytes`](https://docs.rs/http/1/http/method/struct.Method.html#method.from_bytes));
+/// Rocket then maps the nine above to its closed [`Method`] enum and answers everything
+/// else with a 400
+/// ([`Request::from_hyp`, "Ensure that the method is known"](https://github.com/rwf2/Rocket/blob/58a3554a5001a9228b09bdefa87adc8939d818dc/core/lib/src/request/request.rs#L1005-L1010)).
+///
+/// [`CorsFairing`] restricts its policies with it
+/// ([`Cors::restrict_methods`](cors_core::Cors::restrict_methods)): a policy listing such a
+/// method is refused, and under `allow_methods: "*"` a preflight for one gets 403.
+///
+/// ```
+/// use cors_rocket::can_receive;
+///
+/// assert!(can_receive(b"PATCH"));
+/// assert!(!can_receive(b"patch"));
+/// assert!(!can_receive(b"PURGE"));
+/// ```
+pub fn can_receive(method: &[u8]) -> bool {
+    // Rocket's own list and spelling, so that a Rocket with more methods is followed.
+    std::str::from_utf8(method)
+        .ok()
+        .and_then(|m| m.parse::<Method>().ok())
+        .is_some_and(|m| m.as_str().as_bytes() == method)
 }
 
 /// The fairing's scopes in Rocket's managed state, where a response fairing or a handler
@@ -232,6 +363,18 @@ impl Fairing for CorsFairing {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        // A policy whose preflights would promise what Rocket then answers with its own 400:
+        // refuse to serve it, as `try_new` would have.
+        let mut refused = false;
+        for scope in self.scopes.iter() {
+            if let Some(error) = &scope.refused {
+                log::error!("CORS policy for `{}`: {}", scope.path(), error.one_line());
+                refused = true;
+            }
+        }
+        if refused {
+            return Err(rocket);
+        }
         let mut route = Route::ranked(PREFLIGHT_RANK, Method::Options, "/<_..>", Preflight);
         route.name = Some(Cow::Borrowed("cors-rocket preflight"));
         Ok(rocket

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::client::Request;
+use crate::ADAPTERS;
 
 /// Everything the suite runs: the HTTP cases and the start-up checks.
 #[derive(Debug, Clone)]
@@ -73,6 +74,16 @@ pub struct StartupCheck {
     /// The stderr line must contain at least one of these (usually the offending
     /// field's name); empty means anything goes.
     pub mentions: Vec<String>,
+    /// The adapters that must refuse this start (names from [`ADAPTERS`]); empty means
+    /// every adapter. For what one framework alone cannot serve.
+    pub adapters: Vec<String>,
+}
+
+impl StartupCheck {
+    /// Whether `adapter` runs this check.
+    pub fn applies_to(&self, adapter: &str) -> bool {
+        self.adapters.is_empty() || self.adapters.iter().any(|a| a == adapter)
+    }
 }
 
 /// A data file that could not be loaded, or a case that makes no sense.
@@ -283,6 +294,8 @@ struct RawStartup {
     args: Option<Vec<String>>,
     #[serde(default)]
     mentions: Vec<String>,
+    #[serde(default)]
+    adapters: Vec<String>,
 }
 
 impl CaseFile {
@@ -316,11 +329,23 @@ impl CaseFile {
                 }
                 _ => return Err(data_error(name, "give exactly one of `policy` and `args`")),
             };
+            if let Some(unknown) = raw
+                .adapters
+                .iter()
+                .find(|a| !ADAPTERS.contains(&a.as_str()))
+            {
+                let message = format!(
+                    "unknown adapter `{unknown}` in `adapters`; the suite knows {}",
+                    ADAPTERS.join(", ")
+                );
+                return Err(data_error(name, message));
+            }
             suite.startup.push(StartupCheck {
                 name,
                 policy: raw.policy,
                 args,
                 mentions: raw.mentions,
+                adapters: raw.adapters,
             });
         }
         Ok(())
@@ -552,6 +577,38 @@ mod tests {
         .is_err());
         assert!(one_case(&format!("{base}unknown = 1")).is_err());
         assert!(one_case("[[case]]\nname = \"n\"\nexpect.status = 200").is_err());
+    }
+
+    #[test]
+    fn startup_checks_may_name_their_adapters() {
+        let load = |text: &str| -> Result<Vec<StartupCheck>, String> {
+            let file: CaseFile = toml::from_str(text).map_err(|e| e.to_string())?;
+            let mut suite = Suite {
+                policies_dir: PathBuf::from("/nonexistent"),
+                cases: Vec::new(),
+                startup: Vec::new(),
+            };
+            file.resolve("f", &mut suite).map_err(|e| e.message)?;
+            Ok(suite.startup)
+        };
+        let checks = load(
+            r#"
+            [[invalid]]
+            name = "everyone"
+            args = ["--config"]
+            [[invalid]]
+            name = "rocket only"
+            args = ["--config"]
+            adapters = ["rocket"]
+            "#,
+        )
+        .unwrap();
+        assert!(ADAPTERS.iter().all(|a| checks[0].applies_to(a)));
+        assert_eq!(checks[1].adapters, ["rocket"]);
+        assert!(checks[1].applies_to("rocket"));
+        assert!(!checks[1].applies_to("axum"));
+        let unknown = load("[[invalid]]\nname = \"n\"\nargs = []\nadapters = [\"flask\"]");
+        assert!(unknown.unwrap_err().contains("unknown adapter `flask`"));
     }
 
     #[test]

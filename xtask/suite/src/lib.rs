@@ -61,6 +61,18 @@
 //! (`args = ["--config", "{policies}/..."]`), and expects exit status 2, nothing on
 //! stdout, and exactly one line on stderr mentioning one of `mentions`.
 //!
+//! ```toml
+//! [[invalid]]
+//! name = "a lower-case PATCH"
+//! policy = "invalid/method-lower-case-patch-rocket"   # policies/invalid/….json
+//! mentions = ["allow_methods"]
+//! adapters = ["rocket"]                # optional: only these adapters run the check
+//! ```
+//!
+//! `adapters` is for a policy only some frameworks cannot serve (Rocket cannot receive
+//! `patch`); without it every adapter runs the check. The other adapters neither run nor
+//! report it.
+//!
 //! # Running
 //!
 //! ```no_run

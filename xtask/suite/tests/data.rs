@@ -91,6 +91,11 @@ fn cors_core_refuses_every_invalid_policy_naming_the_field() {
             // A bad command line: only a server can be asked about it.
             continue;
         };
+        if !check.adapters.is_empty() {
+            // Only some frameworks refuse this policy (cors-rocket: methods Rocket cannot
+            // receive); their own tests check that, and cors-core alone accepts it.
+            continue;
+        }
         let path = suite.policy_path(policy);
         match load_policy(&path) {
             Ok(_) => problems.push(format!("{}: accepted", check.name)),
