@@ -292,27 +292,6 @@ mod tests {
     }
 
     #[test]
-    fn the_top_level_is_one_object() {
-        for json in [
-            "[]",
-            r#"[["https://foo.com"],[],[],[],[],true]"#,
-            r#""https://foo.com""#,
-            "5",
-            "null",
-            "true",
-            "",
-        ] {
-            let err = parse(json).unwrap_err();
-            assert!(!err.contains('\n'), "{json}: {err}");
-            if !json.is_empty() {
-                assert!(err.contains("one object of fields"), "{json}: {err}");
-            }
-        }
-        let err = toml::from_str::<Config>("allow_credentials = [true]").unwrap_err();
-        assert!(err.to_string().contains("allow_credentials"), "{err}");
-    }
-
-    #[test]
     fn dangerous_settings_are_read() {
         let c = parse(
             r#"{"dangerously_tolerate_insecure_origins": true,
