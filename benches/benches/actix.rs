@@ -1,4 +1,4 @@
-//! actix-web 4: no CORS, actix-cors, cors-actix, on every scenario.
+//! actix-web 4: no CORS, actix-cors, fetch-cors-actix, on every scenario.
 
 mod common;
 

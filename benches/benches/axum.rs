@@ -1,4 +1,4 @@
-//! axum 0.8: no CORS, tower-http's CorsLayer, cors-axum, on every scenario.
+//! axum 0.8: no CORS, tower-http's CorsLayer, fetch-cors-axum, on every scenario.
 
 mod common;
 

@@ -1,11 +1,11 @@
-//! cors-core's decision for every scenario: the floor under every adapter.
+//! fetch-cors's decision for every scenario: the floor under every adapter.
 
 use std::time::Duration;
 
 use cors_benches::frameworks::core::Core;
 use cors_benches::{Policy, Scenario, ALLOWED_ORIGIN};
-use cors_core::CorsRequest;
 use criterion::{criterion_group, criterion_main, Criterion};
+use fetch_cors::CorsRequest;
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    // The hostile lists cors-core's size limits refuse (10,000 names, 4,000 commas, 17 lines),
+    // The hostile lists fetch-cors's size limits refuse (10,000 names, 4,000 commas, 17 lines),
     // under the policy that allows any header, beside the allowed preflight they are held to.
     let cors = Policy::Any.cors();
     let names = (0..10_000)

@@ -1,4 +1,4 @@
-//! Rocket 0.5: no CORS, rocket_cors, cors-rocket, on every scenario.
+//! Rocket 0.5: no CORS, rocket_cors, fetch-cors-rocket, on every scenario.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! warp 0.4: no CORS, warp::cors, cors-warp, on every scenario.
+//! warp 0.4: no CORS, warp::cors, fetch-cors-warp, on every scenario.
 
 mod common;
 

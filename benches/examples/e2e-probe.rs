@@ -1,6 +1,6 @@
 //! Which part of a CORS layer costs requests per second end to end, on axum: the same
 //! server without CORS, with a handler that writes the same three CORS headers itself (a
-//! longer response, no layer), with a layer that does nothing, with cors-axum, and with
+//! longer response, no layer), with a layer that does nothing, with fetch-cors-axum, and with
 //! tower-http.
 //!
 //! ```sh
@@ -25,7 +25,7 @@ fn main() {
         "no CORS",
         "headers only",
         "Identity layer",
-        "cors-axum",
+        "fetch-cors-axum",
         "tower-http",
     ];
     for round in 0..2 {
@@ -52,7 +52,7 @@ fn main() {
                     .route("/", get(|| async { ([("x-handler", "1")], "ok") }))
                     .layer(tower::layer::util::Identity::new())
                     .with_state(()),
-                "cors-axum" => app(Row::Ours, Some(Policy::One)),
+                "fetch-cors-axum" => app(Row::Ours, Some(Policy::One)),
                 _ => app(Row::Peer, Some(Policy::One)),
             };
             let running = e2e::start_axum(server).expect("a server");

@@ -1,4 +1,4 @@
-//! Benchmarks of cors-core and of each adapter against its framework's usual CORS middleware.
+//! Benchmarks of fetch-cors and of each adapter against its framework's usual CORS middleware.
 //!
 //! The same requests ([`Scenario`]) under the same policies ([`Policy`]) go through three
 //! apps per framework ([`Row`]): the app without CORS, the app with the peer middleware, and
@@ -7,7 +7,7 @@
 //!
 //! - [`scenario`]: the requests and the policies, as data.
 //! - [`frameworks`]: one module per framework, building its three apps and answering a
-//!   batch of requests through any of them; [`frameworks::core`] is cors-core's decision
+//!   batch of requests through any of them; [`frameworks::core`] is fetch-cors's decision
 //!   alone.
 //! - [`alloc`]: the counting global allocator, for allocations per request.
 //! - [`stats`]: medians and their confidence intervals.
@@ -62,7 +62,7 @@ pub fn five_hundred_names() -> String {
 
 /// Whether `origin` matches [`PATTERN`] (one or more lower-case labels before
 /// `.preview.example.com`, over https, default port), for the peers that take a predicate
-/// rather than a pattern. It accepts what cors-core's pattern accepts for the benchmark's
+/// rather than a pattern. It accepts what fetch-cors's pattern accepts for the benchmark's
 /// origins; it is not a general origin parser.
 pub fn matches_pattern(origin: &str) -> bool {
     origin

@@ -45,16 +45,16 @@ pub enum Policy {
 }
 
 impl Policy {
-    /// The policy for cors-core (and so for every adapter).
-    pub fn cors(self) -> cors_core::Cors {
-        let listing = |builder: cors_core::CorsBuilder| {
+    /// The policy for fetch-cors (and so for every adapter).
+    pub fn cors(self) -> fetch_cors::Cors {
+        let listing = |builder: fetch_cors::CorsBuilder| {
             builder
                 .allow_methods(ALLOWED_METHODS)
                 .allow_headers(ALLOWED_HEADERS)
                 .allow_credentials(true)
                 .max_age(MAX_AGE.into())
         };
-        let builder = cors_core::Cors::builder();
+        let builder = fetch_cors::Cors::builder();
         let builder = match self {
             Policy::One => listing(builder.allow_origin(ALLOWED_ORIGIN)),
             Policy::Thousand => listing(builder.allow_origins(thousand_origins())),
@@ -97,7 +97,7 @@ pub enum Scenario {
     /// [`Scenario::PreflightCommas`] under a policy that allows any header.
     PreflightCommasAnyHeader,
     /// [`Scenario::PreflightNames`] under a policy that allows any header: accepted and
-    /// echoed, since the list is what a page that sets 500 custom headers sends (cors-core
+    /// echoed, since the list is what a page that sets 500 custom headers sends (fetch-cors
     /// bounds a list by its bytes, never by how many names it holds).
     PreflightNamesAnyHeader,
 }

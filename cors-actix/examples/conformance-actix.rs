@@ -1,4 +1,4 @@
-//! The conformance server for cors-actix: a CORS policy from a JSON file in front of a
+//! The conformance server for fetch-cors-actix: a CORS policy from a JSON file in front of a
 //! trivial handler, as /work/shared/conformance/CONTRACT.md describes.
 //!
 //!     conformance-actix --config <policy.json> [--port <n>]
@@ -7,8 +7,8 @@ use std::fmt;
 
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, App, HttpResponse, HttpServer, ResponseError};
-use cors_actix::Cors;
 use cors_conformance::server;
+use fetch_cors_actix::Cors;
 
 /// The contract's handler: the same answer for every path and method.
 async fn handler() -> HttpResponse {

@@ -1,16 +1,16 @@
-//! # cors-actix
+//! # fetch-cors-actix
 //!
-//! CORS middleware for [actix-web] 4, backed by [`cors_core`]. The middleware only
+//! CORS middleware for [actix-web] 4, backed by [`fetch_cors`]. The middleware only
 //! translates: it reads the request headers CORS needs, asks the policy, answers
 //! preflights the policy answers, and writes the headers the policy returns on every other
-//! response. Every CORS rule lives in `cors-core`.
+//! response. Every CORS rule lives in `fetch-cors`.
 //!
 //! ```
 //! use actix_web::http::{Method, StatusCode};
 //! use actix_web::{test, web, App, HttpResponse};
-//! use cors_actix::{cors_core, Cors};
+//! use fetch_cors_actix::{fetch_cors, Cors};
 //!
-//! let policy = cors_core::Cors::builder()
+//! let policy = fetch_cors::Cors::builder()
 //!     .allow_origin("https://app.example.com")
 //!     .allow_methods(["PUT"])
 //!     .build()?;
@@ -42,7 +42,7 @@
 //!     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 //!     assert_eq!(res.headers().get("access-control-allow-methods").unwrap(), "PUT");
 //! });
-//! # Ok::<(), cors_core::ConfigError>(())
+//! # Ok::<(), fetch_cors::ConfigError>(())
 //! ```
 //!
 //! ## Where to wrap
@@ -59,11 +59,11 @@
 //!
 //! An actual request from a refused origin still reaches the handler (the browser, not
 //! the server, withholds the response). The reason is logged at debug level and stored
-//! in the request extensions as a [`Rejection<'static>`](cors_core::Rejection):
+//! in the request extensions as a [`Rejection<'static>`](fetch_cors::Rejection):
 //!
 //! ```
 //! use actix_web::{web::ReqData, HttpResponse};
-//! use cors_actix::cors_core::Rejection;
+//! use fetch_cors_actix::fetch_cors::Rejection;
 //!
 //! async fn handler(rejection: Option<ReqData<Rejection<'static>>>) -> HttpResponse {
 //!     match rejection {
@@ -83,7 +83,7 @@
 //! middleware is built) or are clones of the request's own header values, and the
 //! response future is a plain state machine, not a boxed future. The exceptions:
 //!
-//! - a refused actual request: its [`Rejection`](cors_core::Rejection) is copied (one
+//! - a refused actual request: its [`Rejection`](fetch_cors::Rejection) is copied (one
 //!   allocation) into the request extensions, which box it (one more) and, for the first
 //!   value a request stores, allocate their table;
 //! - a preflight whose `Access-Control-Request-Headers` came split over lines or with
@@ -108,12 +108,12 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
-use cors_core::{
+use fetch_cors::{
     CorsHeader, CorsRequest, Decision, Echoes, OwnedHeaders, RequestHeader, ResponseHeaders, Value,
 };
 use pin_project_lite::pin_project;
 
-pub use cors_core;
+pub use fetch_cors;
 
 /// The CORS middleware: an actix-web [`Transform`] for [`App::wrap`](actix_web::App::wrap),
 /// [`Scope::wrap`](actix_web::Scope::wrap) and
@@ -123,11 +123,11 @@ pub use cors_core;
 ///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
-/// use cors_actix::{cors_core, Cors};
+/// use fetch_cors_actix::{fetch_cors, Cors};
 ///
-/// let public = Cors::new(cors_core::Cors::builder().allow_any_origin().build()?);
+/// let public = Cors::new(fetch_cors::Cors::builder().allow_any_origin().build()?);
 /// let private = Cors::new(
-///     cors_core::Cors::builder()
+///     fetch_cors::Cors::builder()
 ///         .allow_origin("https://admin.example.com")
 ///         .allow_credentials(true)
 ///         .build()?,
@@ -136,7 +136,7 @@ pub use cors_core;
 ///     .service(web::scope("/public").wrap(public).default_service(web::to(HttpResponse::Ok)))
 ///     .service(web::scope("/admin").wrap(private).default_service(web::to(HttpResponse::Ok)));
 /// # drop(app);
-/// # Ok::<(), cors_core::ConfigError>(())
+/// # Ok::<(), fetch_cors::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Cors {
@@ -146,7 +146,7 @@ pub struct Cors {
 /// What every request through one [`Cors`] shares.
 #[derive(Debug)]
 struct Shared {
-    policy: cors_core::Cors,
+    policy: fetch_cors::Cors,
     /// The policy's `Access-Control-Max-Age` and `Access-Control-Expose-Headers` values as
     /// actix-web header values, converted once here rather than per request.
     max_age: Option<HeaderValue>,
@@ -155,7 +155,7 @@ struct Shared {
 
 impl Cors {
     /// Middleware applying `policy`.
-    pub fn new(policy: cors_core::Cors) -> Self {
+    pub fn new(policy: fetch_cors::Cors) -> Self {
         let max_age = shared_value(policy.policy_value(CorsHeader::MaxAge));
         let expose_headers = shared_value(policy.policy_value(CorsHeader::ExposeHeaders));
         Cors {
@@ -168,13 +168,13 @@ impl Cors {
     }
 
     /// The policy this middleware applies.
-    pub fn policy(&self) -> &cors_core::Cors {
+    pub fn policy(&self) -> &fetch_cors::Cors {
         &self.shared.policy
     }
 }
 
-impl From<cors_core::Cors> for Cors {
-    fn from(policy: cors_core::Cors) -> Self {
+impl From<fetch_cors::Cors> for Cors {
+    fn from(policy: fetch_cors::Cors) -> Self {
         Cors::new(policy)
     }
 }
@@ -345,14 +345,14 @@ impl Shared {
     }
 }
 
-/// The core's constant values ([`cors_core::STATIC_VALUES`]), as actix-web values built at
+/// The core's constant values ([`fetch_cors::STATIC_VALUES`]), as actix-web values built at
 /// compile time (`from_static` at run time would check every byte again, per request).
 static CONSTANTS: [HeaderValue; 5] = [
-    HeaderValue::from_static(cors_core::STATIC_VALUES[0]),
-    HeaderValue::from_static(cors_core::STATIC_VALUES[1]),
-    HeaderValue::from_static(cors_core::STATIC_VALUES[2]),
-    HeaderValue::from_static(cors_core::STATIC_VALUES[3]),
-    HeaderValue::from_static(cors_core::STATIC_VALUES[4]),
+    HeaderValue::from_static(fetch_cors::STATIC_VALUES[0]),
+    HeaderValue::from_static(fetch_cors::STATIC_VALUES[1]),
+    HeaderValue::from_static(fetch_cors::STATIC_VALUES[2]),
+    HeaderValue::from_static(fetch_cors::STATIC_VALUES[3]),
+    HeaderValue::from_static(fetch_cors::STATIC_VALUES[4]),
 ];
 
 /// A CORS header's name as an actix-web constant: no parsing, no comparison with the
@@ -374,7 +374,7 @@ fn header_name(name: CorsHeader) -> HeaderName {
 const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
     HeaderName::from_static("access-control-allow-private-network");
 
-/// The CORS headers for one response, owned so that they outlive the request: cors-core's
+/// The CORS headers for one response, owned so that they outlive the request: fetch-cors's
 /// compact form, with actix-web's values.
 type Headers = OwnedHeaders<HeaderValue>;
 

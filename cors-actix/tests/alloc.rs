@@ -13,8 +13,8 @@ use actix_web::http::Method;
 use actix_web::test::{init_service, TestRequest};
 use actix_web::web::{self, BytesMut};
 use actix_web::{App, Error, HttpResponse};
-use cors_actix::{cors_core, Cors};
 use cors_conformance::alloc::{count, CountingAllocator};
+use fetch_cors_actix::{fetch_cors, Cors};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -39,7 +39,7 @@ async fn handler() -> HttpResponse {
 
 fn policy() -> Cors {
     Cors::new(
-        cors_core::Cors::builder()
+        fetch_cors::Cors::builder()
             .allow_origin(APP)
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "x-b"])
@@ -194,7 +194,7 @@ async fn middleware_adds_no_allocation_per_request() {
 #[actix_web::test]
 async fn a_preflight_passed_on_keeps_its_extra_values_on_the_heap() {
     let passing = Cors::new(
-        cors_core::Cors::builder()
+        fetch_cors::Cors::builder()
             .allow_origin(APP)
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "x-b"])

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
-use cors_actix::{cors_core, Cors};
+use fetch_cors_actix::{fetch_cors, Cors};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// Keeps what the middleware logs.
@@ -14,7 +14,7 @@ struct Recorder(Mutex<Vec<(Level, String)>>);
 
 impl Log for Recorder {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("cors_actix")
+        metadata.target().starts_with("fetch_cors_actix")
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -34,7 +34,7 @@ async fn rejections_are_logged_at_debug_level() {
     log::set_logger(&RECORDER).expect("the only logger");
     log::set_max_level(LevelFilter::Debug);
 
-    let policy = cors_core::Cors::builder()
+    let policy = fetch_cors::Cors::builder()
         .allow_origin("https://app.example.com")
         .build()
         .expect("a valid policy");

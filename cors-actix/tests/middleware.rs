@@ -10,14 +10,14 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::web::{self, ReqData};
 use actix_web::{error, App, HttpResponse, Responder};
-use cors_actix::cors_core::{self, Reason, Rejection};
-use cors_actix::Cors;
+use fetch_cors_actix::fetch_cors::{self, Reason, Rejection};
+use fetch_cors_actix::Cors;
 
 const APP: &str = "https://app.example.com";
 const EVIL: &str = "https://evil.example.com";
 
-fn policy() -> cors_core::CorsBuilder {
-    cors_core::Cors::builder()
+fn policy() -> fetch_cors::CorsBuilder {
+    fetch_cors::Cors::builder()
         .allow_origin(APP)
         .allow_methods(["PUT"])
         .allow_headers(["x-a"])
@@ -26,7 +26,7 @@ fn policy() -> cors_core::CorsBuilder {
         .max_age(600)
 }
 
-fn cors(builder: cors_core::CorsBuilder) -> Cors {
+fn cors(builder: fetch_cors::CorsBuilder) -> Cors {
     Cors::new(builder.build().expect("a valid test policy"))
 }
 
@@ -265,7 +265,7 @@ async fn non_cors_request_varies_on_origin() {
 
 #[actix_web::test]
 async fn any_origin_policy_answers_every_request_with_a_star() {
-    let app = app!(cors(cors_core::Cors::builder().allow_any_origin()));
+    let app = app!(cors(fetch_cors::Cors::builder().allow_any_origin()));
     for origin in [None, Some(EVIL)] {
         let res = call_service(&app, get("/x", origin).to_request()).await;
         assert!(reached(&res));
@@ -400,7 +400,7 @@ async fn rejection_names_the_reason() {
 
 #[actix_web::test]
 async fn scopes_and_resources_have_their_own_policies() {
-    let public = cors(cors_core::Cors::builder().allow_any_origin());
+    let public = cors(fetch_cors::Cors::builder().allow_any_origin());
     let admin = cors(policy());
     let app = init_service(
         App::new()
@@ -416,7 +416,7 @@ async fn scopes_and_resources_have_their_own_policies() {
             )
             .service(
                 web::resource("/resource")
-                    .wrap(cors(cors_core::Cors::builder().allow_origin(EVIL)))
+                    .wrap(cors(fetch_cors::Cors::builder().allow_origin(EVIL)))
                     .route(web::get().to(handler)),
             )
             .route("/plain", web::to(handler)),

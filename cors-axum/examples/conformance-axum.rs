@@ -1,4 +1,4 @@
-//! The conformance server for cors-axum: a policy from a JSON file in front of a trivial
+//! The conformance server for fetch-cors-axum: a policy from a JSON file in front of a trivial
 //! handler, as `shared/conformance/CONTRACT.md` describes.
 //!
 //!     conformance-axum --config <policy.json> [--port <n>]
@@ -10,8 +10,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use cors_axum::CorsLayer;
 use cors_conformance::server;
+use fetch_cors_axum::CorsLayer;
 use tokio::sync::Notify;
 
 /// How long in-flight requests may run after SIGTERM/SIGINT before the process exits anyway,

@@ -1,7 +1,7 @@
-//! A browser demo of cors-axum: an API behind a CORS policy, and a page on another origin
+//! A browser demo of fetch-cors-axum: an API behind a CORS policy, and a page on another origin
 //! whose buttons call it with `fetch()`.
 //!
-//!     cargo run --release -p cors-axum --example demo [-- --api-port 8080 --page-port 8081]
+//!     cargo run --release -p fetch-cors-axum --example demo [-- --api-port 8080 --page-port 8081]
 //!
 //! Ports also come from `CORS_DEMO_API_PORT` and `CORS_DEMO_PAGE_PORT` (flags win); a busy
 //! port falls back to a free one. Open the page URL it prints; Ctrl-C stops it.
@@ -29,7 +29,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use cors_axum::{Cors, CorsLayer, Rejection};
+use fetch_cors_axum::{Cors, CorsLayer, Rejection};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;

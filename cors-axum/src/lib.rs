@@ -1,17 +1,17 @@
-//! # cors-axum
+//! # fetch-cors-axum
 //!
 //! CORS for [axum](https://docs.rs/axum) 0.8 and any [tower](https://docs.rs/tower) /
-//! hyper 1 stack, backed by [`cors_core`]. [`CorsLayer`] is a tower [`Layer`]: it reads the
+//! hyper 1 stack, backed by [`fetch_cors`]. [`CorsLayer`] is a tower [`Layer`]: it reads the
 //! request's method and CORS headers, asks the policy for a
-//! [`Decision`](cors_core::Decision), answers preflights itself, and adds the CORS headers to
-//! whatever the inner service answers. Every CORS rule lives in `cors-core`; this crate only
+//! [`Decision`](fetch_cors::Decision), answers preflights itself, and adds the CORS headers to
+//! whatever the inner service answers. Every CORS rule lives in `fetch-cors`; this crate only
 //! translates.
 //!
 //! ## Quick start
 //!
 //! ```
 //! use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
-//! use cors_axum::{Cors, CorsLayer};
+//! use fetch_cors_axum::{Cors, CorsLayer};
 //! use tower::ServiceExt;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -73,9 +73,9 @@
 //!
 //! ```
 //! use axum::{routing::get, Router};
-//! use cors_axum::{Cors, CorsLayer};
+//! use fetch_cors_axum::{Cors, CorsLayer};
 //!
-//! # fn main() -> Result<(), cors_axum::cors_core::ConfigError> {
+//! # fn main() -> Result<(), fetch_cors_axum::fetch_cors::ConfigError> {
 //! let public = Cors::builder().allow_any_origin().build()?;
 //! let private = Cors::builder()
 //!     .allow_origin("https://admin.example.com")
@@ -104,7 +104,7 @@
 //!
 //! ```
 //! use axum::{routing::get, Extension, Router};
-//! use cors_axum::{Cors, CorsLayer, Rejection};
+//! use fetch_cors_axum::{Cors, CorsLayer, Rejection};
 //!
 //! async fn handler(rejection: Option<Extension<Rejection<'static>>>) -> String {
 //!     match rejection {
@@ -141,19 +141,19 @@ use std::mem;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use cors_core::{CorsRequest, HttpHeaders};
+use fetch_cors::{CorsRequest, HttpHeaders};
 use http::{HeaderMap, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-pub use cors_core;
-pub use cors_core::{Cors, Rejection};
+pub use fetch_cors;
+pub use fetch_cors::{Cors, Rejection};
 
 /// A tower [`Layer`] that puts a CORS policy in front of a service.
 ///
 /// ```
-/// use cors_axum::{Cors, CorsLayer};
+/// use fetch_cors_axum::{Cors, CorsLayer};
 ///
 /// let layer = CorsLayer::new(Cors::builder().allow_any_origin().build().unwrap());
 /// # let _: axum::Router = axum::Router::new().layer(layer);

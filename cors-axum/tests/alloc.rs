@@ -13,8 +13,8 @@ use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use cors_axum::{Cors, CorsLayer};
 use cors_conformance::alloc::{count, CountingAllocator};
+use fetch_cors_axum::{Cors, CorsLayer};
 use tower::layer::util::Identity;
 use tower::ServiceExt;
 

@@ -10,8 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, Stat
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
-use cors_axum::{Cors, CorsLayer, Rejection};
-use cors_core::Reason;
+use fetch_cors::Reason;
+use fetch_cors_axum::{Cors, CorsLayer, Rejection};
 use http_body_util::BodyExt;
 use tower::{ServiceBuilder, ServiceExt};
 
@@ -484,5 +484,5 @@ async fn inner_errors_pass_through() {
 fn layer_and_service_are_cheap_shareable_values() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<CorsLayer>();
-    assert_traits::<cors_axum::CorsService<axum::routing::Route>>();
+    assert_traits::<fetch_cors_axum::CorsService<axum::routing::Route>>();
 }

@@ -1,12 +1,12 @@
 //! Shows what a policy decides for a handful of requests.
 //!
-//!     cargo run -p cors-core --example decide [-- path/to/policy.json]
+//!     cargo run -p fetch-cors --example decide [-- path/to/policy.json]
 //!
 //! Without an argument it uses `examples/policy.json` beside this file.
 
 use std::process::ExitCode;
 
-use cors_core::{Config, Cors, CorsRequest, Decision};
+use fetch_cors::{Config, Cors, CorsRequest, Decision};
 
 /// A request: what it is, its method and its header lines.
 struct Request {

@@ -6,7 +6,7 @@
 // Each fuzz target uses one of these functions; the replay test uses them all.
 #![allow(dead_code)]
 
-use cors_core::{Config, Cors, CorsHeader, CorsRequest, Decision};
+use fetch_cors::{Config, Cors, CorsHeader, CorsRequest, Decision};
 
 /// Origins as a request carries them: an exact policy allows exactly the listed bytes.
 pub fn origin(data: &[u8]) {

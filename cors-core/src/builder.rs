@@ -23,7 +23,7 @@ use crate::token::is_token;
 /// dedicated `*_any_*` methods mean the same.
 ///
 /// ```
-/// use cors_core::Cors;
+/// use fetch_cors::Cors;
 ///
 /// let cors = Cors::builder()
 ///     .allow_origins(["https://app.example.com", "http://localhost:3000"])
@@ -240,7 +240,7 @@ impl CorsBuilder {
     /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) never need this.
     ///
     /// ```
-    /// use cors_core::Cors;
+    /// use fetch_cors::Cors;
     ///
     /// let refused = Cors::builder()
     ///     .allow_origin("http://intranet.example")
@@ -265,7 +265,7 @@ impl CorsBuilder {
     /// be allowed.
     ///
     /// ```
-    /// use cors_core::Cors;
+    /// use fetch_cors::Cors;
     ///
     /// assert!(Cors::builder().allow_origin_pattern("https://*.github.io").build().is_err());
     /// let tolerated = Cors::builder()

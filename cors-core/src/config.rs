@@ -19,7 +19,7 @@ use crate::{ConfigError, Cors, CorsBuilder};
 /// A CORS policy as written in a config file.
 ///
 /// ```
-/// use cors_core::{Config, Cors};
+/// use fetch_cors::{Config, Cors};
 ///
 /// let config: Config = serde_json::from_str(r#"{
 ///     "allow_origins": ["https://app.example.com"],
@@ -36,7 +36,7 @@ use crate::{ConfigError, Cors, CorsBuilder};
 /// TOML works the same way:
 ///
 /// ```
-/// # use cors_core::{Config, Cors};
+/// # use fetch_cors::{Config, Cors};
 /// let config: Config = toml::from_str(r#"
 ///     allow_origins = "*"
 ///     expose_headers = ["x-total-count"]

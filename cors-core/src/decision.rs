@@ -315,7 +315,7 @@ impl<'a> ResponseHeaders<'a> {
     /// made while the request is still at hand, such as a preflight's answer.
     ///
     /// ```
-    /// use cors_core::{Cors, CorsRequest};
+    /// use fetch_cors::{Cors, CorsRequest};
     /// use http::{HeaderMap, HeaderValue, Method};
     ///
     /// let cors = Cors::builder().allow_origin("https://app.example.com").build().unwrap();

@@ -285,7 +285,7 @@ impl Problem {
 /// `Display` writes one [`Problem`] per line.
 ///
 /// ```
-/// use cors_core::{Cors, Field};
+/// use fetch_cors::{Cors, Field};
 ///
 /// let err = Cors::builder()
 ///     .allow_origins(["https://example.com/"])

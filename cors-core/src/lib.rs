@@ -1,8 +1,8 @@
-//! # cors-core
+//! # fetch-cors
 //!
 //! A pure, synchronous CORS decision engine that follows the
 //! [Fetch standard](https://fetch.spec.whatwg.org/#http-cors-protocol). It owns every CORS
-//! rule; the framework adapters (`cors-actix`, `cors-axum`, `cors-rocket`, `cors-warp`) only
+//! rule; the framework adapters (`fetch-cors-actix`, `fetch-cors-axum`, `fetch-cors-rocket`, `fetch-cors-warp`) only
 //! translate requests to it and write back the headers it returns.
 //!
 //! 1. Build a [`Cors`] policy once with [`Cors::builder`] (or from a config file through
@@ -13,7 +13,7 @@
 //!    which headers to write, and why a request was refused.
 //!
 //! ```
-//! use cors_core::{Cors, CorsHeader, CorsRequest, Decision};
+//! use fetch_cors::{Cors, CorsHeader, CorsRequest, Decision};
 //!
 //! let cors = Cors::builder()
 //!     .allow_origin("https://app.example.com")
@@ -50,7 +50,7 @@
 //!     decision.rejection().unwrap().to_string(),
 //!     "CORS: header `x-secret` is not allowed by the policy"
 //! );
-//! # Ok::<(), cors_core::ConfigError>(())
+//! # Ok::<(), fetch_cors::ConfigError>(())
 //! ```
 //!
 //! ## Costs

@@ -41,7 +41,7 @@ pub(crate) struct Policy {
 /// across threads and frameworks freely.
 ///
 /// ```
-/// use cors_core::{Cors, CorsHeader, CorsRequest, Decision};
+/// use fetch_cors::{Cors, CorsHeader, CorsRequest, Decision};
 ///
 /// let cors = Cors::builder()
 ///     .allow_origin("https://app.example.com")
@@ -54,7 +54,7 @@ pub(crate) struct Policy {
 /// assert!(matches!(decision, Decision::PreflightAccepted { .. }));
 /// let acao = decision.headers().get(CorsHeader::AllowOrigin).unwrap();
 /// assert_eq!(acao.as_bytes(), b"https://app.example.com");
-/// # Ok::<(), cors_core::ConfigError>(())
+/// # Ok::<(), fetch_cors::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Cors {
@@ -95,7 +95,7 @@ impl Cors {
     /// `can_receive` once.
     ///
     /// ```
-    /// use cors_core::{Cors, CorsRequest, Reason};
+    /// use fetch_cors::{Cors, CorsRequest, Reason};
     ///
     /// /// What a framework whose method type is a closed enum can receive: its variants, as
     /// /// spelled on the wire.
@@ -120,7 +120,7 @@ impl Cors {
     /// let decision = any.decide(&req);
     /// assert_eq!(decision.respond_now().map(|s| s.as_u16()), Some(403));
     /// assert_eq!(decision.rejection().unwrap().reason(), Reason::MethodNotReceivable);
-    /// # Ok::<(), cors_core::ConfigError>(())
+    /// # Ok::<(), fetch_cors::ConfigError>(())
     /// ```
     pub fn restrict_methods(
         &self,

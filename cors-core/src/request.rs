@@ -37,7 +37,7 @@ impl RequestHeader {
     /// The header called `name` (in any case), if it is one CORS reads.
     ///
     /// ```
-    /// use cors_core::RequestHeader;
+    /// use fetch_cors::RequestHeader;
     ///
     /// assert_eq!(RequestHeader::from_name(b"Origin"), Some(RequestHeader::Origin));
     /// assert_eq!(RequestHeader::from_name(b"accept"), None);
@@ -93,7 +93,7 @@ impl<'a> Lines<'a> {
 /// Fill it with one call per header line, in order; the core decides what duplicates mean.
 ///
 /// ```
-/// use cors_core::CorsRequest;
+/// use fetch_cors::CorsRequest;
 ///
 /// let mut req = CorsRequest::new(b"OPTIONS");
 /// req.add_origin(b"https://app.example.com");
@@ -194,7 +194,7 @@ impl<'a> CorsRequest<'a> {
     /// Reads an `http` 1.x request's method and headers.
     ///
     /// ```
-    /// use cors_core::CorsRequest;
+    /// use fetch_cors::CorsRequest;
     /// use http::{HeaderMap, HeaderValue, Method};
     ///
     /// let mut headers = HeaderMap::new();
@@ -210,7 +210,7 @@ impl<'a> CorsRequest<'a> {
     /// decision may echo, for [`ResponseHeaders::to_http`](crate::ResponseHeaders::to_http).
     ///
     /// ```
-    /// use cors_core::{Cors, CorsRequest};
+    /// use fetch_cors::{Cors, CorsRequest};
     /// use http::{HeaderMap, HeaderValue, Method};
     ///
     /// let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
@@ -221,7 +221,7 @@ impl<'a> CorsRequest<'a> {
     /// cors.decide(&req).headers().to_http(&echoes).write_to(&mut response);
     /// assert_eq!(response["access-control-allow-origin"], "https://app.example.com");
     /// assert_eq!(response["vary"], "Origin");
-    /// # Ok::<(), cors_core::ConfigError>(())
+    /// # Ok::<(), fetch_cors::ConfigError>(())
     /// ```
     pub fn read_http(method: &'a http::Method, headers: &'a HeaderMap) -> (Self, Echoes<'a>) {
         Self::read(method.as_str().as_bytes(), |header| {
@@ -241,7 +241,7 @@ impl<'a> CorsRequest<'a> {
     /// depends on them. The values a decision may echo are kept in the [`Echoes`].
     ///
     /// ```
-    /// use cors_core::{CorsRequest, RequestHeader};
+    /// use fetch_cors::{CorsRequest, RequestHeader};
     ///
     /// let origin = ["https://app.example.com"];
     /// let (req, echoes) = CorsRequest::read(b"GET", |header| match header {
@@ -249,7 +249,7 @@ impl<'a> CorsRequest<'a> {
     ///     _ => &[],
     /// });
     /// assert!(req.is_cors() && !req.may_be_preflight());
-    /// assert_eq!(echoes.get(cors_core::Echo::Origin), Some(&origin[0]));
+    /// assert_eq!(echoes.get(fetch_cors::Echo::Origin), Some(&origin[0]));
     /// ```
     #[inline]
     pub fn read<V, I>(
@@ -290,7 +290,7 @@ impl<'a> CorsRequest<'a> {
     /// a request's headers before its handler runs unless it may be one to answer.
     ///
     /// ```
-    /// use cors_core::CorsRequest;
+    /// use fetch_cors::CorsRequest;
     ///
     /// assert!(CorsRequest::method_may_be_preflight(b"OPTIONS"));
     /// assert!(!CorsRequest::method_may_be_preflight(b"GET"));

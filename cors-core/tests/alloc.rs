@@ -6,7 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use cors_core::{Cors, CorsRequest, Decision};
+use fetch_cors::{Cors, CorsRequest, Decision};
 
 struct Counting;
 

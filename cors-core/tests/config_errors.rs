@@ -2,7 +2,7 @@
 //! panic, never silently accepted. Each invalid policy below, from JSON or from the
 //! builder, and the exact problems it gets.
 
-use cors_core::{Config, ConfigError, Cors, Field, Problem};
+use fetch_cors::{Config, ConfigError, Cors, Field, Problem};
 
 fn from_json(json: &str) -> ConfigError {
     let config: Config = serde_json::from_str(json).expect("parses");
@@ -489,7 +489,7 @@ fn the_dangerous_settings_tolerate_one_thing_each() {
     )
     .unwrap();
     let cors = Cors::try_from(config).unwrap();
-    let mut req = cors_core::CorsRequest::new(b"GET");
+    let mut req = fetch_cors::CorsRequest::new(b"GET");
     req.add_origin(b"https://anyone.co.uk");
     assert!(cors.decide(&req).rejection().is_none());
 }

@@ -6,7 +6,7 @@
 //! - `Access-Control-Allow-Origin` is `*` or byte-equal to the request's single origin;
 //! - `Vary` names `Origin` whenever `Access-Control-Allow-Origin` is not `*`.
 
-use cors_core::{Cors, CorsHeader, CorsRequest, Decision};
+use fetch_cors::{Cors, CorsHeader, CorsRequest, Decision};
 use proptest::prelude::*;
 
 const PATTERNS: [&str; 3] = [

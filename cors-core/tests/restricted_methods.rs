@@ -1,7 +1,7 @@
 //! A policy restricted to the methods its framework can receive
 //! ([`Cors::restrict_methods`]): what its preflights and actual requests get.
 
-use cors_core::{Config, Cors, CorsHeader, CorsRequest, Decision, Field, Problem, Reason};
+use fetch_cors::{Config, Cors, CorsHeader, CorsRequest, Decision, Field, Problem, Reason};
 
 /// What Rocket 0.5 can receive: its method enum's variants, spelled exactly so.
 fn rocket_like(method: &[u8]) -> bool {
@@ -189,7 +189,7 @@ fn methods_a_framework_cannot_receive() {
     for (methods, expected) in cases {
         let json = format!(r#"{{"allow_origins": "*", "allow_methods": {methods}}}"#);
         let config: Config = serde_json::from_str(&json).expect("parses");
-        let cors = Cors::try_from(config).expect("valid for cors-core alone");
+        let cors = Cors::try_from(config).expect("valid for fetch-cors alone");
         let err = cors
             .restrict_methods("Rocket 0.5", rocket_like)
             .expect_err(&json);

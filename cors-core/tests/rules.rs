@@ -1,7 +1,7 @@
 //! Every rule of CONTRACT.md and of the core's specification, as a table: a policy (JSON),
 //! a request, and what a user sees (the kind of answer, every header, the reason).
 
-use cors_core::{Config, Cors, CorsRequest, Decision, Limit, Reason};
+use fetch_cors::{Config, Cors, CorsRequest, Decision, Limit, Reason};
 
 /// What a request gets, in plain strings, for comparison.
 #[derive(Debug, PartialEq, Eq)]
@@ -404,12 +404,12 @@ fn rejection_reasons_name_the_value() {
     let mut req = CorsRequest::new(b"GET");
     req.add_origin(&long);
     let owned = cors.decide(&req).rejection().unwrap().clone().into_owned();
-    assert_eq!(owned.value().len(), cors_core::MAX_REJECTION_VALUE);
+    assert_eq!(owned.value().len(), fetch_cors::MAX_REJECTION_VALUE);
 }
 
 #[test]
 fn header_names_and_static_values_convert_exactly() {
-    use cors_core::{CorsHeader, Value};
+    use fetch_cors::{CorsHeader, Value};
     for h in CorsHeader::ALL {
         assert_eq!(h.header_name().as_str(), h.as_str());
     }

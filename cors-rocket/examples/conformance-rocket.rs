@@ -1,4 +1,4 @@
-//! The conformance server for cors-rocket (shared/conformance/CONTRACT.md):
+//! The conformance server for fetch-cors-rocket (shared/conformance/CONTRACT.md):
 //! `conformance-rocket --config <policy.json> [--port <n>]`.
 //!
 //! The policy from the file, as a [`CorsFairing`], in front of one handler that answers
@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cors_conformance::server;
-use cors_rocket::CorsFairing;
+use fetch_cors_rocket::CorsFairing;
 use rocket::config::{Config, LogLevel, Shutdown};
 use rocket::fairing::AdHoc;
 use rocket::http::{Method, Status};

@@ -1,15 +1,15 @@
-//! # cors-rocket
+//! # fetch-cors-rocket
 //!
-//! CORS for [Rocket](https://rocket.rs) 0.5, backed by [`cors_core`]. [`CorsFairing`] reads
+//! CORS for [Rocket](https://rocket.rs) 0.5, backed by [`fetch_cors`]. [`CorsFairing`] reads
 //! a request's method and CORS headers, asks the policy for a [`Decision`], answers
 //! preflights itself, and adds the CORS headers to every response Rocket sends: a route's,
-//! a forwarded request's 404, a catcher's 500. Every CORS rule lives in `cors-core`; this
+//! a forwarded request's 404, a catcher's 500. Every CORS rule lives in `fetch-cors`; this
 //! crate only translates.
 //!
 //! ## Quick start
 //!
 //! ```
-//! use cors_rocket::{Cors, CorsFairing};
+//! use fetch_cors_rocket::{Cors, CorsFairing};
 //! use rocket::http::{Header, Status};
 //! use rocket::local::blocking::Client;
 //!
@@ -68,9 +68,9 @@
 //! base gets no CORS headers at all. Attach one `CorsFairing`: a second replaces the first.
 //!
 //! ```
-//! use cors_rocket::{Cors, CorsFairing};
+//! use fetch_cors_rocket::{Cors, CorsFairing};
 //!
-//! # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+//! # fn main() -> Result<(), fetch_cors_rocket::fetch_cors::ConfigError> {
 //! let public = Cors::builder().allow_any_origin().build()?;
 //! let admin = Cors::builder()
 //!     .allow_origin("https://admin.example.com")
@@ -95,7 +95,7 @@
 //! [`log::debug!`].
 //!
 //! ```
-//! use cors_rocket::CorsRejection;
+//! use fetch_cors_rocket::CorsRejection;
 //!
 //! #[rocket::get("/data")]
 //! fn data(refused: Option<CorsRejection<'_>>) -> String {
@@ -129,17 +129,17 @@
 //!
 //! - A policy that lists such a method is refused: [`CorsFairing::try_new`] and
 //!   [`CorsFairing::try_scope`] return the
-//!   [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) errors, and a
+//!   [`Problem::MethodNotReceivable`](fetch_cors::Problem::MethodNotReceivable) errors, and a
 //!   fairing made with [`CorsFairing::new`] or [`CorsFairing::scope`] logs them and aborts
 //!   launch.
 //! - Under `allow_methods: "*"`, a preflight asking for such a method is refused with 403
-//!   ([`Reason::MethodNotReceivable`](cors_core::Reason::MethodNotReceivable)), so the
+//!   ([`Reason::MethodNotReceivable`](fetch_cors::Reason::MethodNotReceivable)), so the
 //!   browser fails the request before sending it, rather than after.
 //!
 //! ```
-//! use cors_rocket::{Cors, CorsFairing};
+//! use fetch_cors_rocket::{Cors, CorsFairing};
 //!
-//! # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+//! # fn main() -> Result<(), fetch_cors_rocket::fetch_cors::ConfigError> {
 //! let policy = Cors::builder().allow_any_origin().allow_methods(["patch"]).build()?;
 //! let err = CorsFairing::try_new(policy).unwrap_err();
 //! assert_eq!(
@@ -175,7 +175,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use cors_core::{ConfigError, CorsRequest, Decision, ResponseHeaders, Value};
+use fetch_cors::{ConfigError, CorsRequest, Decision, ResponseHeaders, Value};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
 use rocket::request::{self, FromRequest, Request};
@@ -183,8 +183,8 @@ use rocket::response::Body;
 use rocket::route::{self, Handler, Route};
 use rocket::{Build, Data, Response, Rocket};
 
-pub use cors_core;
-pub use cors_core::{Cors, Rejection};
+pub use fetch_cors;
+pub use fetch_cors::{Cors, Rejection};
 
 /// A Rocket fairing that applies CORS policies, each to the requests at or under a base path.
 ///
@@ -235,14 +235,14 @@ impl CorsFairing {
     }
 
     /// A fairing applying `policy` to every request, or the
-    /// [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) for each
+    /// [`Problem::MethodNotReceivable`](fetch_cors::Problem::MethodNotReceivable) for each
     /// method the policy lists that Rocket cannot receive (see [`can_receive`]).
     ///
     /// ```
-    /// use cors_rocket::cors_core::Problem;
-    /// use cors_rocket::{Cors, CorsFairing};
+    /// use fetch_cors_rocket::fetch_cors::Problem;
+    /// use fetch_cors_rocket::{Cors, CorsFairing};
     ///
-    /// # fn main() -> Result<(), cors_rocket::cors_core::ConfigError> {
+    /// # fn main() -> Result<(), fetch_cors_rocket::fetch_cors::ConfigError> {
     /// // `fetch()` sends `patch` as written, and Rocket answers it with its own 400.
     /// let policy = Cors::builder().allow_any_origin().allow_methods(["patch"]).build()?;
     /// let err = CorsFairing::try_new(policy).unwrap_err();
@@ -277,7 +277,7 @@ impl CorsFairing {
     }
 
     /// [`CorsFairing::scope`], or the
-    /// [`Problem::MethodNotReceivable`](cors_core::Problem::MethodNotReceivable) for each
+    /// [`Problem::MethodNotReceivable`](fetch_cors::Problem::MethodNotReceivable) for each
     /// method the policy lists that Rocket cannot receive (see [`can_receive`]).
     pub fn try_scope(self, base: &str, policy: Cors) -> Result<Self, ConfigError> {
         let policy = policy.restrict_methods(ROCKET, can_receive)?;
@@ -325,11 +325,11 @@ const ROCKET: &str = "Rocket 0.5";
 /// ([`Request::from_hyp`, "Ensure that the method is known"](https://github.com/rwf2/Rocket/blob/58a3554a5001a9228b09bdefa87adc8939d818dc/core/lib/src/request/request.rs#L1005-L1010)).
 ///
 /// [`CorsFairing`] restricts its policies with it
-/// ([`Cors::restrict_methods`](cors_core::Cors::restrict_methods)): a policy listing such a
+/// ([`Cors::restrict_methods`](fetch_cors::Cors::restrict_methods)): a policy listing such a
 /// method is refused, and under `allow_methods: "*"` a preflight for one gets 403.
 ///
 /// ```
-/// use cors_rocket::can_receive;
+/// use fetch_cors_rocket::can_receive;
 ///
 /// assert!(can_receive(b"PATCH"));
 /// assert!(!can_receive(b"patch"));
@@ -376,7 +376,7 @@ impl Fairing for CorsFairing {
             return Err(rocket);
         }
         let mut route = Route::ranked(PREFLIGHT_RANK, Method::Options, "/<_..>", Preflight);
-        route.name = Some(Cow::Borrowed("cors-rocket preflight"));
+        route.name = Some(Cow::Borrowed("fetch-cors-rocket preflight"));
         Ok(rocket
             .manage(Registered(self.scopes.clone()))
             .mount("/", vec![route]))
@@ -477,7 +477,7 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
 ///
 /// The first call decides and keeps the answer in the request's local cache, so a refused
 /// request costs an owned copy of the offending value (at most
-/// [`MAX_REJECTION_VALUE`](cors_core::MAX_REJECTION_VALUE) bytes) only when asked.
+/// [`MAX_REJECTION_VALUE`](fetch_cors::MAX_REJECTION_VALUE) bytes) only when asked.
 pub fn rejection<'r>(req: &'r Request<'_>) -> Option<&'r Rejection<'static>> {
     req.local_cache(|| {
         Refused(
@@ -497,7 +497,7 @@ struct Refused(Option<Rejection<'static>>);
 /// `Option<CorsRejection<'_>>` to see both.
 ///
 /// ```
-/// use cors_rocket::CorsRejection;
+/// use fetch_cors_rocket::CorsRejection;
 ///
 /// #[rocket::get("/")]
 /// fn index(refused: Option<CorsRejection<'_>>) -> &'static str {

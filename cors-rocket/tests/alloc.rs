@@ -4,7 +4,7 @@
 //! that tests running in parallel do not interfere.
 
 use cors_conformance::alloc::{count as allocations, CountingAllocator};
-use cors_rocket::{Cors, CorsFairing};
+use fetch_cors_rocket::{Cors, CorsFairing};
 use rocket::config::LogLevel;
 use rocket::http::Header;
 use rocket::local::blocking::{Client, LocalRequest};

@@ -1,7 +1,7 @@
 //! The fairing through Rocket's local client: which requests reach the handlers, and which
 //! headers every kind of response carries.
 
-use cors_rocket::{rejection, Cors, CorsFairing, CorsRejection};
+use fetch_cors_rocket::{rejection, Cors, CorsFairing, CorsRejection};
 use rocket::http::{Header, Status};
 use rocket::local::blocking::{Client, LocalResponse};
 use rocket::request::{self, FromRequest};

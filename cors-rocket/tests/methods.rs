@@ -3,8 +3,8 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use cors_rocket::cors_core::{Field, Problem};
-use cors_rocket::{can_receive, Cors, CorsFairing};
+use fetch_cors_rocket::fetch_cors::{Field, Problem};
+use fetch_cors_rocket::{can_receive, Cors, CorsFairing};
 use rocket::error::ErrorKind;
 use rocket::http::{Header, Status};
 use rocket::local::blocking::{Client, LocalResponse};
@@ -85,7 +85,7 @@ fn listing(methods: &[&str]) -> Cors {
         .allow_origin(APP)
         .allow_methods(methods.iter().copied())
         .build()
-        .expect("valid for cors-core")
+        .expect("valid for fetch-cors")
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! pin down what happens to an `Origin` that is not UTF-8, and to a method Rocket does not
 //! know.
 
-use cors_rocket::{can_receive, Cors, CorsFairing};
+use fetch_cors_rocket::{can_receive, Cors, CorsFairing};
 use rocket::config::LogLevel;
 use rocket::fairing::AdHoc;
 use rocket::futures::channel::oneshot;

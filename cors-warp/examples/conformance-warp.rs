@@ -1,4 +1,4 @@
-//! The conformance server for cors-warp: a policy from a JSON file in front of a trivial
+//! The conformance server for fetch-cors-warp: a policy from a JSON file in front of a trivial
 //! handler, as `shared/conformance/CONTRACT.md` describes.
 //!
 //!     conformance-warp --config <policy.json> [--port <n>]
@@ -95,7 +95,7 @@ async fn main() {
         .and_then(|| async { Err::<&str, _>(warp::reject::custom(Failure)) })
         .recover(recover_failure);
     let routes = error.or(routed().map(handler));
-    let routes = cors_warp::wrap(cors, routes);
+    let routes = fetch_cors_warp::wrap(cors, routes);
 
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,

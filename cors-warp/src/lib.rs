@@ -1,19 +1,19 @@
-//! # cors-warp
+//! # fetch-cors-warp
 //!
-//! CORS for [warp](https://docs.rs/warp) 0.4 filters, backed by [`cors_core`]. [`wrap`] puts a
+//! CORS for [warp](https://docs.rs/warp) 0.4 filters, backed by [`fetch_cors`]. [`wrap`] puts a
 //! policy around a filter: it reads the request's method and CORS headers, asks the policy
-//! for a [`Decision`](cors_core::Decision), answers preflights itself, and adds the CORS
+//! for a [`Decision`](fetch_cors::Decision), answers preflights itself, and adds the CORS
 //! headers to whatever the filter answers, its rejections included. Every CORS rule lives in
-//! `cors-core`; this crate only translates.
+//! `fetch-cors`; this crate only translates.
 //!
 //! ## Quick start
 //!
 //! ```
-//! use cors_warp::Cors;
+//! use fetch_cors_warp::Cors;
 //! use warp::Filter;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), cors_warp::cors_core::ConfigError> {
+//! # async fn main() -> Result<(), fetch_cors_warp::fetch_cors::ConfigError> {
 //! let cors = Cors::builder()
 //!     .allow_origin("https://app.example.com")
 //!     .allow_methods(["PUT", "DELETE"])
@@ -23,7 +23,7 @@
 //!
 //! let items = warp::path("items")
 //!     .and(warp::get().map(|| "items").or(warp::put().map(|| "stored")));
-//! let routes = cors_warp::wrap(cors, items);
+//! let routes = fetch_cors_warp::wrap(cors, items);
 //! // Serve it with `warp::serve(routes).run(([127, 0, 0, 1], 3030)).await`.
 //!
 //! // A browser's preflight is answered by the wrapper; the filter never runs.
@@ -52,7 +52,7 @@
 //! ```
 //!
 //! At the end of a chain of filters the same reads
-//! `.with(warp::wrap_fn(|f| cors_warp::wrap(cors.clone(), f)))`: warp's own wrapper trait
+//! `.with(warp::wrap_fn(|f| fetch_cors_warp::wrap(cors.clone(), f)))`: warp's own wrapper trait
 //! is sealed, so [`warp::wrap_fn`] is how a crate plugs into [`Filter::with`].
 //!
 //! ## Rejections, and where to put the wrapper
@@ -76,10 +76,10 @@
 //! 405s get its policy's headers.
 //!
 //! ```
-//! use cors_warp::Cors;
+//! use fetch_cors_warp::Cors;
 //! use warp::Filter;
 //!
-//! # fn main() -> Result<(), cors_warp::cors_core::ConfigError> {
+//! # fn main() -> Result<(), fetch_cors_warp::fetch_cors::ConfigError> {
 //! let public = Cors::builder().allow_any_origin().build()?;
 //! let admin = Cors::builder()
 //!     .allow_origin("https://admin.example.com")
@@ -89,8 +89,8 @@
 //! let status = warp::path!("status").map(|| "up");
 //! let users = warp::path!("users").map(|| "[]");
 //! let routes = warp::path("public")
-//!     .and(cors_warp::wrap(public, status))
-//!     .or(warp::path("admin").and(cors_warp::wrap(admin, users)));
+//!     .and(fetch_cors_warp::wrap(public, status))
+//!     .or(warp::path("admin").and(fetch_cors_warp::wrap(admin, users)));
 //! # let _ = routes;
 //! # Ok(())
 //! # }
@@ -108,19 +108,19 @@
 //! request's extensions):
 //!
 //! ```
-//! use cors_warp::{Cors, Rejection};
+//! use fetch_cors_warp::{Cors, Rejection};
 //! use warp::Filter;
 //!
-//! # fn main() -> Result<(), cors_warp::cors_core::ConfigError> {
+//! # fn main() -> Result<(), fetch_cors_warp::fetch_cors::ConfigError> {
 //! let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
-//! let hello = cors_warp::rejection(cors.clone()).map(|rejection: Option<Rejection<'static>>| {
+//! let hello = fetch_cors_warp::rejection(cors.clone()).map(|rejection: Option<Rejection<'static>>| {
 //!     match rejection {
 //!         // "CORS: origin `https://evil.example` is not allowed by the policy"
 //!         Some(rejection) => format!("the browser will hide this: {rejection}"),
 //!         None => "hello".to_owned(),
 //!     }
 //! });
-//! let routes = cors_warp::wrap(cors, hello);
+//! let routes = fetch_cors_warp::wrap(cors, hello);
 //! # let _ = routes;
 //! # Ok(())
 //! # }
@@ -146,14 +146,14 @@ use std::fmt::Display;
 use std::future::ready;
 use std::thread::LocalKey;
 
-use cors_core::{CorsRequest, Decision, HttpHeaders};
+use fetch_cors::{CorsRequest, Decision, HttpHeaders};
 use http::{HeaderMap, Method, StatusCode};
 use warp::log::Info;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-pub use cors_core;
-pub use cors_core::{Cors, Rejection};
+pub use fetch_cors;
+pub use fetch_cors::{Cors, Rejection};
 
 /// Puts `cors` around `filter`.
 ///
@@ -165,8 +165,8 @@ pub use cors_core::{Cors, Rejection};
 /// ```
 /// use warp::Filter;
 ///
-/// let cors = cors_warp::Cors::builder().allow_any_origin().build().unwrap();
-/// let routes = cors_warp::wrap(cors, warp::path("hello").map(|| "hello"));
+/// let cors = fetch_cors_warp::Cors::builder().allow_any_origin().build().unwrap();
+/// let routes = fetch_cors_warp::wrap(cors, warp::path("hello").map(|| "hello"));
 /// # let _ = routes;
 /// ```
 pub fn wrap<F, R>(
@@ -222,11 +222,11 @@ where
 /// costs an owned copy of the reason when there is one.
 ///
 /// ```
-/// use cors_warp::Rejection;
+/// use fetch_cors_warp::Rejection;
 /// use warp::Filter;
 ///
-/// let cors = cors_warp::Cors::builder().build().unwrap();
-/// let why = cors_warp::rejection(cors).map(|rejection: Option<Rejection<'static>>| {
+/// let cors = fetch_cors_warp::Cors::builder().build().unwrap();
+/// let why = fetch_cors_warp::rejection(cors).map(|rejection: Option<Rejection<'static>>| {
 ///     rejection.map_or_else(String::new, |r| r.to_string())
 /// });
 /// # let _ = why;
@@ -408,7 +408,7 @@ fn finish((mut response, headers): (Response, Option<HttpHeaders>)) -> Response 
 /// ```
 /// use warp::http::StatusCode;
 ///
-/// let response = cors_warp::rejection_response(&warp::reject::not_found());
+/// let response = fetch_cors_warp::rejection_response(&warp::reject::not_found());
 /// assert_eq!(response.status(), StatusCode::NOT_FOUND);
 /// ```
 pub fn rejection_response(rejection: &warp::Rejection) -> Response {

@@ -1,10 +1,10 @@
 //! Heap allocations the wrapper adds per request: the same request through the same app
-//! with and without [`cors_warp::wrap`], counted on this thread only.
+//! with and without [`fetch_cors_warp::wrap`], counted on this thread only.
 
 use std::convert::Infallible;
 
 use cors_conformance::alloc::{count, CountingAllocator};
-use cors_warp::Cors;
+use fetch_cors_warp::Cors;
 use warp::http::{HeaderValue, Response};
 use warp::test::RequestBuilder;
 use warp::{Filter, Reply};
@@ -64,7 +64,7 @@ fn extra_allocations(make: impl Fn() -> RequestBuilder) -> isize {
         .build()
         .unwrap();
     let without = allocations(&handler(), &make);
-    let with = allocations(&cors_warp::wrap(cors, handler()), &make);
+    let with = allocations(&fetch_cors_warp::wrap(cors, handler()), &make);
     with as isize - without as isize
 }
 
@@ -75,7 +75,7 @@ fn extra_allocations(make: impl Fn() -> RequestBuilder) -> isize {
 //   the map's side table of extra values, allocated on first use. 1 on every response that
 //   reaches the handler.
 // - The handler's map has room for six headers and holds five. `Vary` is appended first
-//   (cors-core's `HttpHeaders::write_to` does so because `HeaderMap::append` reserves room
+//   (fetch-cors's `HttpHeaders::write_to` does so because `HeaderMap::append` reserves room
 //   for a new entry before it looks the name up), then `Access-Control-Allow-Origin` takes
 //   the sixth place: no growth. Appending last would cost 2 more here.
 // - A preflight the wrapper answers never runs the handler, so the handler's response (its

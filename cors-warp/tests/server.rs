@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use cors_warp::Cors;
+use fetch_cors_warp::Cors;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use warp::Filter;
@@ -32,7 +32,7 @@ async fn concurrent_requests_keep_their_own_headers() {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(
-        warp::serve(cors_warp::wrap(cors, handler))
+        warp::serve(fetch_cors_warp::wrap(cors, handler))
             .incoming(listener)
             .run(),
     );

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use cors_warp::{Cors, Rejection};
+use fetch_cors_warp::{Cors, Rejection};
 use warp::http::{HeaderValue, Response, StatusCode};
 use warp::test::RequestBuilder;
 use warp::{Filter, Reply};
@@ -99,7 +99,7 @@ fn access_control<B>(response: &Response<B>) -> Vec<&str> {
 #[tokio::test]
 async fn accepted_preflight_is_answered_without_the_handler() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(policy(), handler(&calls));
     let response = preflight("PUT")
         .header("access-control-request-headers", "content-type")
         .reply(&routes)
@@ -123,7 +123,7 @@ async fn accepted_preflight_is_answered_without_the_handler() {
 async fn rejected_preflight_gets_403_and_only_vary() {
     for cors in [policy(), passthrough_policy()] {
         let calls = Calls::default();
-        let routes = cors_warp::wrap(cors, handler(&calls));
+        let routes = fetch_cors_warp::wrap(cors, handler(&calls));
         let response = preflight("DELETE").reply(&routes).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert_eq!(access_control(&response), Vec::<&str>::new());
@@ -136,7 +136,7 @@ async fn rejected_preflight_gets_403_and_only_vary() {
 #[tokio::test]
 async fn passthrough_preflight_reaches_the_handler_with_headers() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(passthrough_policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(passthrough_policy(), handler(&calls));
     let response = preflight("PUT").reply(&routes).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "x-handler"), Some("reached"));
@@ -152,7 +152,7 @@ async fn passthrough_preflight_reaches_the_handler_with_headers() {
 #[tokio::test]
 async fn options_without_request_method_reaches_the_handler() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(policy(), handler(&calls));
     let response = warp::test::request()
         .method("OPTIONS")
         .header("origin", APP)
@@ -166,7 +166,7 @@ async fn options_without_request_method_reaches_the_handler() {
 #[tokio::test]
 async fn allowed_actual_request_gets_headers_and_merged_vary() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(policy(), handler(&calls));
     let response = get(APP).reply(&routes).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body().as_ref(), b"ok");
@@ -183,7 +183,7 @@ async fn allowed_actual_request_gets_headers_and_merged_vary() {
 #[tokio::test]
 async fn refused_actual_request_reaches_the_handler_without_allow_headers() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(policy(), handler(&calls));
     let response = get(EVIL).reply(&routes).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(access_control(&response), Vec::<&str>::new());
@@ -194,7 +194,7 @@ async fn refused_actual_request_reaches_the_handler_without_allow_headers() {
 #[tokio::test]
 async fn non_cors_request_gets_vary_only() {
     let calls = Calls::default();
-    let routes = cors_warp::wrap(policy(), handler(&calls));
+    let routes = fetch_cors_warp::wrap(policy(), handler(&calls));
     let response = warp::test::request().reply(&routes).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(access_control(&response), Vec::<&str>::new());
@@ -229,7 +229,7 @@ fn app() -> impl Filter<Extract = (impl Reply,), Error = warp::Rejection> + Clon
 
 #[tokio::test]
 async fn warps_own_errors_carry_cors_headers() {
-    let routes = cors_warp::wrap(policy(), app());
+    let routes = fetch_cors_warp::wrap(policy(), app());
     let cases = [
         ("GET", "/nowhere", StatusCode::NOT_FOUND, ""),
         (
@@ -272,7 +272,7 @@ fn rejected_requests() -> [RequestBuilder; 3] {
 
 #[tokio::test]
 async fn rejection_responses_match_warps() {
-    let wrapped = cors_warp::wrap(policy(), app());
+    let wrapped = fetch_cors_warp::wrap(policy(), app());
     for (bare, request) in rejected_requests().into_iter().zip(rejected_requests()) {
         // The same filter without the wrapper, its rejection answered by warp itself.
         let bare = bare.reply(&app()).await;
@@ -292,7 +292,7 @@ async fn rejection_responses_match_warps() {
     let bare = warp::test::request().path("/h").reply(&header_filter).await;
     let ours = warp::test::request()
         .path("/h")
-        .reply(&cors_warp::wrap(policy(), header_filter))
+        .reply(&fetch_cors_warp::wrap(policy(), header_filter))
         .await;
     assert_eq!(bare.status(), StatusCode::BAD_REQUEST);
     assert_eq!(ours.status(), bare.status());
@@ -307,7 +307,7 @@ async fn a_filter_that_recovers_everything_can_be_wrapped() {
             StatusCode::NOT_FOUND,
         ))
     });
-    let routes = cors_warp::wrap(policy(), routes);
+    let routes = fetch_cors_warp::wrap(policy(), routes);
     let response = get(APP).path("/nowhere").reply(&routes).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.body().as_ref(), b"custom 404");
@@ -317,10 +317,11 @@ async fn a_filter_that_recovers_everything_can_be_wrapped() {
 #[tokio::test]
 async fn the_app_can_read_why_a_request_was_refused() {
     let cors = policy();
-    let reason = cors_warp::rejection(cors.clone()).map(|rejection: Option<Rejection<'static>>| {
-        rejection.map_or_else(|| "none".to_owned(), |r| r.to_string())
-    });
-    let routes = cors_warp::wrap(cors, reason);
+    let reason =
+        fetch_cors_warp::rejection(cors.clone()).map(|rejection: Option<Rejection<'static>>| {
+            rejection.map_or_else(|| "none".to_owned(), |r| r.to_string())
+        });
+    let routes = fetch_cors_warp::wrap(cors, reason);
 
     let response = get(EVIL).reply(&routes).await;
     assert_eq!(
@@ -342,8 +343,8 @@ async fn two_scopes_two_policies() {
         .unwrap();
     let calls = Calls::default();
     let routes = warp::path("public")
-        .and(cors_warp::wrap(public, handler(&calls)))
-        .or(warp::path("admin").and(cors_warp::wrap(admin, handler(&calls))));
+        .and(fetch_cors_warp::wrap(public, handler(&calls)))
+        .or(warp::path("admin").and(fetch_cors_warp::wrap(admin, handler(&calls))));
 
     let response = get(APP).path("/public/x").reply(&routes).await;
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
@@ -386,7 +387,7 @@ async fn the_wrapper_plugs_into_with() {
     let routes = warp::path("hello")
         .map(|| "hello")
         .with(warp::wrap_fn(|filter| {
-            cors_warp::wrap(cors.clone(), filter)
+            fetch_cors_warp::wrap(cors.clone(), filter)
         }));
     let response = get(APP).path("/hello").reply(&routes).await;
     assert_eq!(response.body().as_ref(), b"hello");

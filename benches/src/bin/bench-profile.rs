@@ -7,7 +7,7 @@
 //!   FRAMEWORK  core, axum, actix, rocket or warp
 //!   SCENARIO   a scenario's name, as in BENCHMARKS.md ("allowed GET"), or a unique part of it
 //!   ROW        baseline, peer or ours (ignored for core); for axum also `identity` (a
-//!              layer that does nothing); for warp also `tower` (cors-axum's tower layer
+//!              layer that does nothing); for warp also `tower` (fetch-cors-axum's tower layer
 //!              around `warp::service`, for users who serve warp through hyper themselves)
 //!   ITERS      how many requests (default 100000)
 //! ```

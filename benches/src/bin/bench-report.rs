@@ -1,4 +1,4 @@
-//! `bench-report`: measures cors-core and every adapter against its framework's usual CORS
+//! `bench-report`: measures fetch-cors and every adapter against its framework's usual CORS
 //! middleware, in-process and end to end, and writes `BENCHMARKS.md` at the workspace root.
 //!
 //! ```text
@@ -131,7 +131,7 @@ fn main() {
     );
 
     let core = if options.wants("core") {
-        eprintln!("== cors-core");
+        eprintln!("== fetch-cors");
         measure_core(&options)
     } else {
         Vec::new()
@@ -739,7 +739,7 @@ impl Report {
     }
 
     fn render_core(&self, md: &mut String) {
-        let _ = writeln!(md, "## cors-core: the decision alone\n");
+        let _ = writeln!(md, "## fetch-cors: the decision alone\n");
         let _ = writeln!(
             md,
             "`Cors::decide` on a `CorsRequest` filled from the request's header lines, as the \
@@ -778,7 +778,7 @@ impl Report {
         let _ = writeln!(md);
     }
 
-    /// The two targets on cors-core alone.
+    /// The two targets on fetch-cors alone.
     fn core_verdicts(&self, lines: &mut Vec<String>) {
         let mark = |ok: bool| if ok { "**met**" } else { "**missed**" };
         let allocating: Vec<String> = self
@@ -788,7 +788,7 @@ impl Report {
             .map(|r| format!("{} ({})", r.scenario.name(), allocations(r.allocations)))
             .collect();
         lines.push(format!(
-            "cors-core: zero allocations in every scenario: {}{}.",
+            "fetch-cors: zero allocations in every scenario: {}{}.",
             mark(allocating.is_empty()),
             if allocating.is_empty() {
                 String::new()
@@ -809,7 +809,7 @@ impl Report {
                 .map(|r| r.ns.median / p)
                 .fold(0.0, f64::max);
             lines.push(format!(
-                "cors-core: hostile preflights at most 20× the allowed preflight: {} (worst \
+                "fetch-cors: hostile preflights at most 20× the allowed preflight: {} (worst \
                  {worst:.1}×).",
                 mark(worst <= 20.0)
             ));
@@ -1038,13 +1038,13 @@ fn peer_notes(table: &Table) -> Vec<String> {
     if !lenient.is_empty() {
         notes.push(format!(
             "{} accepts preflights that ours refuses ({}): ours refuses a requested-header \
-             list past cors-core's documented limits ({} bytes, {} lines, {} empty elements), \
+             list past fetch-cors's documented limits ({} bytes, {} lines, {} empty elements), \
              whatever the policy.",
             table.peer,
             lenient.join("; "),
-            cors_core::MAX_REQUEST_HEADERS_BYTES,
-            cors_core::MAX_REQUEST_HEADERS_LINES,
-            cors_core::MAX_EMPTY_ELEMENTS,
+            fetch_cors::MAX_REQUEST_HEADERS_BYTES,
+            fetch_cors::MAX_REQUEST_HEADERS_LINES,
+            fetch_cors::MAX_EMPTY_ELEMENTS,
         ));
     }
     notes.extend(

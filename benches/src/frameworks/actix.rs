@@ -1,4 +1,4 @@
-//! actix-web 4: no CORS, actix-cors, and cors-actix, each through the service
+//! actix-web 4: no CORS, actix-cors, and fetch-cors-actix, each through the service
 //! `actix_web::test::init_service` makes, called as `actix_web::test::call_service` does.
 
 use std::hint::black_box;
@@ -20,7 +20,7 @@ pub fn framework() -> Framework {
     Framework::build(
         "actix-web 4",
         "actix-cors 0.7",
-        "cors-actix",
+        "fetch-cors-actix",
         "the service of `actix_web::test::init_service`, called as `test::call_service` does",
         Some,
         |row, policy| match (row, policy) {
@@ -77,16 +77,16 @@ pub fn peer_app(policy: Policy) -> App<impl AppFactory> {
         .route("/", web::get().to(handler))
 }
 
-/// The app behind cors-actix.
+/// The app behind fetch-cors-actix.
 pub fn ours_app(policy: Policy) -> App<impl AppFactory> {
     App::new()
-        .wrap(cors_actix::Cors::new(policy.cors()))
+        .wrap(fetch_cors_actix::Cors::new(policy.cors()))
         .route("/", web::get().to(handler))
 }
 
 /// actix-cors for `policy`. actix-cors refuses a disallowed origin's actual request with a
 /// 400 of its own by default; `block_on_origin_mismatch(false)` lets it reach the handler
-/// without `Access-Control-Allow-Origin`, as the Fetch standard and cors-actix do, so both
+/// without `Access-Control-Allow-Origin`, as the Fetch standard and fetch-cors-actix do, so both
 /// rows do the same work.
 pub fn peer(policy: Policy) -> actix_cors::Cors {
     let listing = |cors: actix_cors::Cors| {

@@ -1,4 +1,4 @@
-//! axum 0.8: no CORS, tower-http's `CorsLayer`, and cors-axum's `CorsLayer`, each through
+//! axum 0.8: no CORS, tower-http's `CorsLayer`, and fetch-cors-axum's `CorsLayer`, each through
 //! `tower::ServiceExt::oneshot` on a finished router.
 
 use std::hint::black_box;
@@ -23,7 +23,7 @@ pub fn framework() -> Framework {
     Framework::build(
         "axum 0.8 (tower)",
         "tower-http 0.7 CorsLayer",
-        "cors-axum",
+        "fetch-cors-axum",
         "`tower::ServiceExt::oneshot` on a router finished with `.with_state(())`",
         Some,
         |row, policy| {
@@ -60,7 +60,7 @@ pub fn app(row: Row, policy: Option<Policy>) -> Router {
     let routes = match (row, policy) {
         (Row::Baseline, _) | (_, None) => routes,
         (Row::Peer, Some(policy)) => routes.layer(peer(policy)),
-        (Row::Ours, Some(policy)) => routes.layer(cors_axum::CorsLayer::new(policy.cors())),
+        (Row::Ours, Some(policy)) => routes.layer(fetch_cors_axum::CorsLayer::new(policy.cors())),
     };
     routes.with_state(())
 }

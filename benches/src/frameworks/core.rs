@@ -1,9 +1,9 @@
-//! cors-core's decision alone: the floor under every adapter.
+//! fetch-cors's decision alone: the floor under every adapter.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use cors_core::{Cors, CorsRequest, RequestHeader};
+use fetch_cors::{Cors, CorsRequest, RequestHeader};
 
 use super::{Answer, Measurement, Run};
 use crate::{Policy, Scenario};

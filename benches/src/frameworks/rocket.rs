@@ -1,4 +1,4 @@
-//! Rocket 0.5: no CORS, rocket_cors's fairing, and cors-rocket's fairing, each through
+//! Rocket 0.5: no CORS, rocket_cors's fairing, and fetch-cors-rocket's fairing, each through
 //! `rocket::local::asynchronous::Client`.
 
 use std::hint::black_box;
@@ -26,7 +26,7 @@ pub fn framework() -> Framework {
     Framework::build(
         "Rocket 0.5",
         "rocket_cors 0.6",
-        "cors-rocket",
+        "fetch-cors-rocket",
         "`rocket::local::asynchronous::Client` (untracked)",
         Some,
         |row, policy| {
@@ -72,7 +72,9 @@ pub fn app(row: Row, policy: Option<Policy>) -> Rocket<Build> {
     match (row, policy) {
         (Row::Baseline, _) | (_, None) => rocket,
         (Row::Peer, Some(policy)) => rocket.attach(peer(policy)),
-        (Row::Ours, Some(policy)) => rocket.attach(cors_rocket::CorsFairing::new(policy.cors())),
+        (Row::Ours, Some(policy)) => {
+            rocket.attach(fetch_cors_rocket::CorsFairing::new(policy.cors()))
+        }
     }
 }
 

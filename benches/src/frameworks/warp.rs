@@ -1,4 +1,4 @@
-//! warp 0.4: no CORS, `warp::cors`, and `cors_warp::wrap`, each through `warp::service`, the
+//! warp 0.4: no CORS, `warp::cors`, and `fetch_cors_warp::wrap`, each through `warp::service`, the
 //! tower service warp's own server calls.
 
 use std::cell::RefCell;
@@ -26,7 +26,7 @@ pub fn framework() -> Framework {
     Framework::build(
         "warp 0.4",
         "warp 0.4 `warp::cors`",
-        "cors-warp",
+        "fetch-cors-warp",
         "`warp::service(filter)`, the tower service warp's server calls",
         policy_of,
         |row, policy| match (row, policy) {
@@ -36,13 +36,13 @@ pub fn framework() -> Framework {
             }
             (Row::Ours, Some(policy)) => runner(
                 &runtime,
-                warp::service(cors_warp::wrap(policy.cors(), route())),
+                warp::service(fetch_cors_warp::wrap(policy.cors(), route())),
             ),
         },
     )
 }
 
-/// Apps beyond the three rows, for `bench-profile`: `tower` is cors-axum's tower layer around
+/// Apps beyond the three rows, for `bench-profile`: `tower` is fetch-cors-axum's tower layer around
 /// `warp::service` (the route without CORS), with the scenario's policy.
 pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
     use tower::Layer;
@@ -54,7 +54,7 @@ pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
                     .build()
                     .expect("a tokio runtime"),
             );
-            let layer = cors_axum::CorsLayer::new(scenario.policy().cors());
+            let layer = fetch_cors_axum::CorsLayer::new(scenario.policy().cors());
             Some(runner(&runtime, layer.layer(warp::service(route()))))
         }
         _ => None,

@@ -21,7 +21,7 @@ use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use cors_core::{Config, Cors};
+use fetch_cors::{Config, Cors};
 
 /// The headers the handler puts on every answer it gives. `x-handler` tells a test
 /// the request got past the CORS layer; the handler's own `vary` shows whether the
@@ -152,7 +152,7 @@ impl Args {
 /// Reads, parses and validates the policy file at `path`.
 ///
 /// The error is what is wrong, on one line, naming the field at fault: the path of a
-/// value of the wrong type (`allow_origins: invalid type: ...`) or cors-core's own
+/// value of the wrong type (`allow_origins: invalid type: ...`) or fetch-cors's own
 /// account of a rule broken, its lines joined with `"; "`.
 pub fn load_policy(path: &Path) -> Result<Cors, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;

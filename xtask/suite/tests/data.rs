@@ -1,7 +1,7 @@
-//! The suite's data against itself and against cors-core, without any server.
+//! The suite's data against itself and against fetch-cors, without any server.
 //!
 //! These run under `cargo test -p cors-conformance` alone: the case files load, every
-//! policy file is used, every valid policy is one cors-core accepts, and every invalid
+//! policy file is used, every valid policy is one fetch-cors accepts, and every invalid
 //! one is refused with a message naming the field, as the servers will print it.
 
 use std::collections::BTreeSet;
@@ -77,7 +77,7 @@ fn cors_core_accepts_every_valid_policy() {
         .collect();
     assert!(
         refused.is_empty(),
-        "cors-core refuses valid policies:\n{}",
+        "fetch-cors refuses valid policies:\n{}",
         refused.join("\n")
     );
 }
@@ -92,8 +92,8 @@ fn cors_core_refuses_every_invalid_policy_naming_the_field() {
             continue;
         };
         if !check.adapters.is_empty() {
-            // Only some frameworks refuse this policy (cors-rocket: methods Rocket cannot
-            // receive); their own tests check that, and cors-core alone accepts it.
+            // Only some frameworks refuse this policy (fetch-cors-rocket: methods Rocket cannot
+            // receive); their own tests check that, and fetch-cors alone accepts it.
             continue;
         }
         let path = suite.policy_path(policy);
