@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
-//! - `test [ARGS]`: installs what the tests need (Chromium and ChromeDriver, from
-//!   Debian's packages, when missing), then runs `cargo test --workspace [ARGS]`.
+//! - `test [ARGS]`: installs what the tests need when missing (Chromium, Firefox ESR
+//!   and WebKitGTK with their WebDriver servers and Xvfb, from Debian's packages;
+//!   geckodriver with `cargo install`), then runs `cargo test --workspace [ARGS]`.
 //! - `conformance [--adapter NAME] [--no-build]`: builds the example servers in
 //!   release mode and runs the conformance suite against each.
 //! - `soak [--adapter NAME] [--requests N] [--no-build]`: the soak of `cors-soak` against
@@ -17,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test [ARGS]
-      install what the tests need (chromium, chromium-driver), then run
+      install what the tests need (chromium, chromium-driver, firefox-esr,
+      webkit2gtk-driver, xvfb; geckodriver with cargo install), then run
       `cargo test --workspace [ARGS]`
   conformance [--adapter NAME] [--no-build]
       build the example servers (release) and run the conformance suite
@@ -52,9 +54,21 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// What the browser tests drive: Debian's Chromium and its WebDriver.
-const BROWSER_BINARIES: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
-const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
+/// What the browser tests drive, engine by engine (as `cors-browser`'s `engine.rs`
+/// finds them): the executable Debian's package puts in /usr/bin, and the package.
+/// WebKitWebDriver starts WebKitGTK's MiniBrowser, which comes with the library the
+/// driver's package depends on; Xvfb is the display WebKitGTK draws on.
+const BROWSER_PACKAGES: [(&str, &str); 5] = [
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/chromedriver", "chromium-driver"),
+    ("/usr/bin/firefox-esr", "firefox-esr"),
+    ("/usr/bin/WebKitWebDriver", "webkit2gtk-driver"),
+    ("/usr/bin/Xvfb", "xvfb"),
+];
+
+/// Firefox's WebDriver server, which Debian does not package: `cargo install` builds
+/// it from crates.io into cargo's `bin`.
+const GECKODRIVER: &str = "geckodriver";
 
 /// `cargo xtask test [ARGS]`: the README's test command.
 fn test(args: &[String]) -> ExitCode {
@@ -65,44 +79,107 @@ fn test(args: &[String]) -> ExitCode {
     run_cargo(&["test", "--workspace"], args)
 }
 
-/// Installs Chromium and ChromeDriver with apt-get when either is missing.
+/// Installs what the browser tests need and is missing: the Debian packages with
+/// apt-get (as root), geckodriver with `cargo install`.
 fn ensure_browser() -> Result<(), String> {
-    if BROWSER_BINARIES.iter().all(|b| Path::new(b).is_file()) {
+    let missing: Vec<&str> = BROWSER_PACKAGES
+        .iter()
+        .filter(|(binary, _)| !Path::new(binary).is_file())
+        .map(|(_, package)| *package)
+        .collect();
+    let geckodriver_missing = geckodriver().is_none();
+    if missing.is_empty() && !geckodriver_missing {
         return Ok(());
     }
-    let packages = BROWSER_PACKAGES.join(" ");
+    let packages = missing.join(" ");
     let is_root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if !is_root {
+    if !missing.is_empty() && !is_root {
         return Err(format!(
-            "the browser tests need Chromium and ChromeDriver: run `sudo apt-get install -y {packages}`, then this command again"
+            "the browser tests run Chromium, Firefox and WebKit, and these are missing: run `{}`, then this command again",
+            install_commands(&missing, geckodriver_missing).join("` and `")
         ));
     }
-    eprintln!("installing {packages} (the browser tests drive them)");
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map_err(|e| format!("cannot run apt-get: {e}"))
-            .and_then(|s| {
-                s.success()
-                    .then_some(())
-                    .ok_or_else(|| format!("`apt-get {}` failed ({s})", args.join(" ")))
-            })
-    };
-    apt(&["update", "-qq"])?;
-    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
-    install.extend(BROWSER_PACKAGES);
-    apt(&install)?;
-    match BROWSER_BINARIES.iter().find(|b| !Path::new(b).is_file()) {
-        None => Ok(()),
-        Some(missing) => Err(format!(
-            "{missing} is still missing after installing {packages}"
-        )),
+    if !missing.is_empty() {
+        eprintln!("installing {packages} (the browser tests drive them)");
+        let apt = |args: &[&str]| {
+            Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .status()
+                .map_err(|e| format!("cannot run apt-get: {e}"))
+                .and_then(|s| {
+                    s.success()
+                        .then_some(())
+                        .ok_or_else(|| format!("`apt-get {}` failed ({s})", args.join(" ")))
+                })
+        };
+        apt(&["update", "-qq"])?;
+        let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+        install.extend(&missing);
+        apt(&install)?;
+        if let Some((binary, _)) = BROWSER_PACKAGES
+            .iter()
+            .find(|(binary, _)| !Path::new(binary).is_file())
+        {
+            return Err(format!(
+                "{binary} is still missing after installing {packages}"
+            ));
+        }
     }
+    if geckodriver_missing {
+        // Needs no root: cargo installs into the user's own cargo `bin`.
+        eprintln!("installing geckodriver with `cargo install geckodriver --locked` (Firefox's WebDriver server)");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["install", GECKODRIVER, "--locked"])
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "`cargo install geckodriver --locked` failed ({status})"
+            ));
+        }
+        if geckodriver().is_none() {
+            return Err(
+                "geckodriver is still missing from PATH and ~/.cargo/bin after `cargo install`"
+                    .to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The commands that install the `missing` packages and, if `geckodriver_missing`,
+/// geckodriver: what a user who is not root is told to run.
+fn install_commands(missing: &[&str], geckodriver_missing: bool) -> Vec<String> {
+    let mut commands = Vec::new();
+    if !missing.is_empty() {
+        commands.push(format!(
+            "sudo apt-get update && sudo apt-get install -y --no-install-recommends {}",
+            missing.join(" ")
+        ));
+    }
+    if geckodriver_missing {
+        commands.push("cargo install geckodriver --locked".to_owned());
+    }
+    commands
+}
+
+/// geckodriver on `PATH` or in cargo's `bin` (`$CARGO_HOME/bin`, else `~/.cargo/bin`),
+/// where the browser tests look for it too.
+fn geckodriver() -> Option<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .map(|dir| dir.join("bin"));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(cargo_bin)
+        .map(|dir| dir.join(GECKODRIVER))
+        .find(|file| file.is_file())
 }
 
 /// `cargo xtask bench [ARGS]`: the benchmark report, `BENCHMARKS.md`.
@@ -321,5 +398,37 @@ fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_who_is_not_root_is_told_what_to_install() {
+        assert_eq!(
+            install_commands(&["firefox-esr", "xvfb"], true),
+            [
+                "sudo apt-get update && sudo apt-get install -y --no-install-recommends firefox-esr xvfb",
+                "cargo install geckodriver --locked",
+            ]
+        );
+        assert_eq!(
+            install_commands(&["chromium"], false),
+            ["sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium"]
+        );
+        // Every engine's executables are looked for, each with its package.
+        let packages: Vec<&str> = BROWSER_PACKAGES.iter().map(|(_, p)| *p).collect();
+        assert_eq!(
+            packages,
+            [
+                "chromium",
+                "chromium-driver",
+                "firefox-esr",
+                "webkit2gtk-driver",
+                "xvfb"
+            ]
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Headless Chromium driven over WebDriver: Debian's `chromium` and `chromedriver`,
-//! one chromedriver (and so one browser) per run, with a fresh profile.
+//! A browser driven over WebDriver: one WebDriver server (and so one browser) per
+//! run, with a fresh profile, for any of the three [`Engine`]s; for WebKit, a virtual
+//! X display of its own as well.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -8,28 +9,12 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::engine::{Engine, Installation};
 use crate::process::{poll_until, within, ProcessGroup};
 
-/// The message for a machine without Chromium: the tests fail, never pass silently.
-pub const NOT_FOUND: &str = "Chromium not found: run `cargo xtask test` (installs chromium and \
-     chromium-driver) or `apt-get install chromium chromium-driver`";
-
-/// The Chromium flags these machines need: no sandbox (the tests run as root), no GPU,
-/// no QUIC, and nothing that talks to the network on its own.
-pub const CHROMIUM_FLAGS: [&str; 8] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
-
-/// How long chromedriver may take to listen, and Chromium to start.
+/// How long the WebDriver server may take to listen, and the browser to start.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long one WebDriver command may take; a scenario's script sets its own limit.
@@ -38,83 +23,43 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a scenario's fetches may take in the page.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Where Chromium and chromedriver are installed.
-#[derive(Debug, Clone)]
-pub struct Installation {
-    /// The browser (`/usr/bin/chromium`, Debian's launcher script).
-    pub chromium: PathBuf,
-    /// The WebDriver server (`/usr/bin/chromedriver`).
-    pub chromedriver: PathBuf,
-}
-
-impl Installation {
-    /// Finds `chromium` and `chromedriver`, or says how to install them.
-    pub fn find() -> Result<Installation, String> {
-        let chromium = on_path("chromium");
-        let chromedriver = on_path("chromedriver");
-        match (chromium, chromedriver) {
-            (Some(chromium), Some(chromedriver)) => Ok(Installation {
-                chromium,
-                chromedriver,
-            }),
-            (chromium, chromedriver) => {
-                let missing: Vec<&str> = [("chromium", chromium), ("chromedriver", chromedriver)]
-                    .into_iter()
-                    .filter(|(_, path)| path.is_none())
-                    .map(|(name, _)| name)
-                    .collect();
-                Err(format!(
-                    "{NOT_FOUND} (not found on PATH or in /usr/bin: {})",
-                    missing.join(", ")
-                ))
-            }
-        }
-    }
-}
-
-/// The first executable file called `name` in a directory of `PATH`, or in `/usr/bin`,
-/// where Debian's packages put both, should `PATH` leave it out.
-fn on_path(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join(name))
-        .find(|file| {
-            file.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// A WebDriver session with its own chromedriver and Chromium. Dropping it kills both
-/// (and every process Chromium started); [`Browser::close`] ends the session politely
-/// first.
+/// A WebDriver session with its own WebDriver server and browser (and, for WebKit,
+/// its own X display). Dropping it kills them all, and every process the browser
+/// started; [`Browser::close`] ends the session politely first.
 pub struct Browser {
+    engine: Engine,
     client: Option<Client>,
+    // Fields drop in order: the driver's group (and the browser in it) before the
+    // display the browser draws on.
     driver: ProcessGroup,
+    display: Option<ProcessGroup>,
     log: PathBuf,
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a session, with a fresh profile
-    /// and chromedriver's log in `scratch`.
+    /// Starts the engine's WebDriver server on a free port and opens a session, with
+    /// a fresh profile and the driver's log in `scratch`.
     pub async fn launch(installation: &Installation, scratch: &Path) -> Result<Browser, String> {
+        let engine = installation.engine;
         let profile = scratch.join("profile");
-        let log = scratch.join("chromedriver.log");
-        // chromedriver has no `--port=0`: take a free port and hand it over. Another
+        let log = scratch.join(format!("{}.log", engine.driver()));
+        let mut display = match &installation.xvfb {
+            Some(xvfb) => Some(start_display(xvfb, scratch)?),
+            None => None,
+        };
+        // No driver takes `--port=0`: take a free port and hand it over. Another
         // process could take it in between; the retry covers that.
         let mut last_problem = String::new();
         for _ in 0..3 {
-            let port = free_port().map_err(|e| format!("no free port for chromedriver: {e}"))?;
-            let mut driver = ProcessGroup::spawn(
-                Command::new(&installation.chromedriver)
-                    .arg(format!("--port={port}"))
-                    .arg(format!("--log-path={}", log.display()))
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null()),
-            )
-            .map_err(|e| format!("cannot run {}: {e}", installation.chromedriver.display()))?;
+            let port = free_port().map_err(|e| format!("no free port for the driver: {e}"))?;
+            let mut driver = ProcessGroup::spawn(&mut driver_command(
+                installation,
+                port,
+                &log,
+                scratch,
+                display.as_ref().map(|d| d.1),
+            )?)
+            .map_err(|e| format!("cannot run {}: {e}", installation.driver.display()))?;
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
             let listening = poll_until(STARTUP_TIMEOUT, || {
                 if driver.exited().is_some() {
@@ -125,29 +70,37 @@ impl Browser {
             match listening {
                 Some(true) => {}
                 Some(false) => {
-                    last_problem = format!("chromedriver exited{}", log_tail(&log));
+                    last_problem = format!("{} exited{}", engine.driver(), log_tail(&log));
                     continue;
                 }
                 None => {
                     return Err(format!(
-                        "chromedriver did not listen on port {port} within {} s{}",
+                        "{} did not listen on port {port} within {} s{}",
+                        engine.driver(),
                         STARTUP_TIMEOUT.as_secs(),
                         log_tail(&log)
                     ))
                 }
             }
             let mut builder = ClientBuilder::new(HttpConnector::new());
-            builder.capabilities(capabilities(&installation.chromium, &profile));
+            builder.capabilities(engine.capabilities(
+                installation.browser.as_deref(),
+                &profile,
+                SCRIPT_TIMEOUT.as_millis() as u64,
+                COMMAND_TIMEOUT.as_millis() as u64,
+            ));
             let client = within(
                 STARTUP_TIMEOUT,
-                "starting Chromium through chromedriver",
+                &format!("starting {engine} through {}", engine.driver()),
                 builder.connect(&format!("http://{addr}")),
             )
             .await
             .map_err(|e| format!("{e}{}", log_tail(&log)))?;
             let browser = Browser {
+                engine,
                 client: Some(client),
                 driver,
+                display: display.take().map(|d| d.0),
                 log,
             };
             return Ok(browser);
@@ -155,11 +108,16 @@ impl Browser {
         Err(last_problem)
     }
 
+    /// Which engine this is.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
     fn client(&self) -> &Client {
         self.client.as_ref().expect("open until closed")
     }
 
-    /// `browserVersion`, as chromedriver reports it.
+    /// `browserVersion`, as the driver reports it (WebKitGTK's version for WebKit).
     pub fn version(&self) -> String {
         self.client()
             .capabilities()
@@ -206,39 +164,117 @@ impl Browser {
         }
     }
 
-    /// chromedriver's last log lines, for failure messages.
+    /// The driver's last log lines, for failure messages.
     pub fn log_tail(&self) -> String {
         log_tail(&self.log)
     }
 
-    /// Ends the session (chromedriver then quits Chromium) and stops chromedriver.
+    /// Ends the session (the driver then quits the browser), stops the driver and
+    /// the display.
     pub async fn close(mut self) {
         if let Some(client) = self.client.take() {
             let _ = within(COMMAND_TIMEOUT, "closing the session", client.close()).await;
         }
         self.driver.kill();
+        if let Some(display) = &mut self.display {
+            display.terminate(Duration::from_secs(2));
+        }
     }
 }
 
-/// The session's capabilities: Debian's Chromium with this machine's flags, a fresh
-/// profile, and the script timeout.
-fn capabilities(chromium: &Path, profile: &Path) -> serde_json::Map<String, Value> {
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": args,
-        },
-        "timeouts": {
-            "script": SCRIPT_TIMEOUT.as_millis() as u64,
-            "pageLoad": COMMAND_TIMEOUT.as_millis() as u64,
-        },
+/// The command that starts `installation`'s WebDriver server on `port`, logging to
+/// `log`, on X display `display` if the engine needs one.
+fn driver_command(
+    installation: &Installation,
+    port: u16,
+    log: &Path,
+    scratch: &Path,
+    display: Option<u32>,
+) -> Result<Command, String> {
+    let mut command = Command::new(&installation.driver);
+    command.stdin(Stdio::null()).stdout(Stdio::null());
+    match installation.engine {
+        Engine::Chromium => {
+            command
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.display()))
+                .stderr(Stdio::null());
+        }
+        Engine::Firefox => {
+            // geckodriver makes a fresh profile for each session under
+            // `--profile-root`, and removes it only on a clean exit: in the scratch
+            // directory, it goes with the run whatever happens. Firefox's crash
+            // reporter would lead a process group of its own; off, nothing escapes
+            // the driver's group.
+            command
+                .args(["--port", &port.to_string(), "--profile-root"])
+                .arg(scratch)
+                .env("MOZ_CRASHREPORTER_DISABLE", "1")
+                .stderr(log_file(log)?);
+        }
+        Engine::WebKit => {
+            let display = display.ok_or("WebKit needs an X display")?;
+            command
+                .arg(format!("--port={port}"))
+                .env("DISPLAY", format!(":{display}"))
+                // GTK would otherwise look for the accessibility bus, which does not
+                // exist here; the search only slows MiniBrowser's start.
+                .env("NO_AT_BRIDGE", "1")
+                .stderr(log_file(log)?);
+        }
+    }
+    Ok(command)
+}
+
+/// `log`, created, for a driver's stderr.
+fn log_file(log: &Path) -> Result<std::fs::File, String> {
+    std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))
+}
+
+/// Starts `Xvfb` on the first free display; the display's group and number.
+///
+/// `-displayfd 1` makes the server choose the display itself (taking the lock file
+/// for it, so runs started together get different ones) and write its number to
+/// stdout once it accepts connections: a file in `scratch`, read when it has a line.
+fn start_display(xvfb: &Path, scratch: &Path) -> Result<(ProcessGroup, u32), String> {
+    let file = scratch.join("display");
+    let out = std::fs::File::create(&file)
+        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+    let mut server = ProcessGroup::spawn(
+        Command::new(xvfb)
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(Stdio::null()),
+    )
+    .map_err(|e| format!("cannot run {}: {e}", xvfb.display()))?;
+    let number = poll_until(STARTUP_TIMEOUT, || {
+        if server.exited().is_some() {
+            return Some(None);
+        }
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let line = text.strip_suffix('\n')?;
+        Some(line.trim().parse::<u32>().ok())
     });
-    match capabilities {
-        Value::Object(map) => map,
-        _ => unreachable!("an object literal"),
+    match number {
+        Some(Some(number)) => Ok((server, number)),
+        Some(None) => Err(format!(
+            "{} exited or wrote no display number",
+            xvfb.display()
+        )),
+        None => Err(format!(
+            "{} chose no display within {} s",
+            xvfb.display(),
+            STARTUP_TIMEOUT.as_secs()
+        )),
     }
 }
 
@@ -249,7 +285,7 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
-/// The last lines of chromedriver's log.
+/// The last lines of the driver's log.
 fn log_tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.trim().lines().collect();
@@ -257,32 +293,5 @@ fn log_tail(log: &Path) -> String {
         return String::new();
     }
     let tail = &lines[lines.len().saturating_sub(15)..];
-    format!("; chromedriver's log ends with:\n  {}", tail.join("\n  "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn missing_chromium_says_how_to_install_it() {
-        assert_eq!(on_path("no-such-browser-anywhere"), None);
-        assert!(on_path("sh").is_some());
-        assert!(NOT_FOUND.starts_with("Chromium not found: run `cargo xtask test`"));
-    }
-
-    #[test]
-    fn capabilities_carry_the_flags_and_a_fresh_profile() {
-        let caps = capabilities(Path::new("/usr/bin/chromium"), Path::new("/tmp/p"));
-        let options = &caps["goog:chromeOptions"];
-        assert_eq!(options["binary"], "/usr/bin/chromium");
-        let args: Vec<&str> = options["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap())
-            .collect();
-        assert_eq!(&args[..8], CHROMIUM_FLAGS);
-        assert_eq!(args[8], "--user-data-dir=/tmp/p");
-    }
+    format!("; the driver's log ends with:\n  {}", tail.join("\n  "))
 }

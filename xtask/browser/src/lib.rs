@@ -1,7 +1,7 @@
-//! Real-browser end-to-end tests: headless Chromium, driven over WebDriver, runs
-//! `fetch()` from a page on one loopback origin against the `conformance-<fw>`
-//! example servers on another, and the outcomes are compared with what the Fetch
-//! standard says.
+//! Real-browser end-to-end tests: three browser engines (Chromium, Firefox, WebKit),
+//! each driven over WebDriver, run `fetch()` from a page on one loopback origin
+//! against the `conformance-<fw>` example servers on another, and the outcomes are
+//! compared with what the Fetch standard says.
 //!
 //! The conformance suite (`cors-conformance`) checks the bytes each server sends;
 //! these tests check that a real browser does with them what the policy meant: reads
@@ -9,20 +9,23 @@
 //! caches the preflight, exposes the headers.
 //!
 //! ```text
-//!  Chromium ──▶ page server   http://127.0.0.1:P   the test page; sets `sid=…; SameSite=Lax`
+//!  browser ───▶ page server   http://127.0.0.1:P   the test page; sets `sid=…; SameSite=Lax`
 //!     │
 //!     └─ fetch() ─▶ proxy     http://127.0.0.1:Q   logs each request and its response
 //!                     └─▶ conformance-<fw>         the policy under test
 //! ```
 //!
-//! - [`browser`] finds Debian's `chromium` and `chromedriver` and opens a session
+//! - [`engine`] names the engines and what each needs: Chromium (`chromedriver`),
+//!   Firefox ESR (`geckodriver`), WebKitGTK (`WebKitWebDriver`, on an `Xvfb` display),
+//!   their capabilities, and whether the engine hands its console to WebDriver.
+//! - [`browser`] starts an engine's driver (and display) and opens a session
 //!   (fantoccini, no TLS: everything is plain-HTTP loopback).
 //! - [`page`] serves the test page (`page/index.html`) and the cookie.
 //! - [`proxy`] relays every byte unchanged and records the exchanges, so tests can
 //!   count preflights and see cookies without touching the servers' handler.
 //! - [`server`] starts a conformance server on a policy file.
 //! - [`scenario`] loads the scenarios (`scenarios/*.toml`); [`check`] compares.
-//! - [`run()`] ties it together for one adapter and returns a [`Run`].
+//! - [`run()`] ties it together for one adapter in one engine and returns a [`Run`].
 //! - [`process`] makes sure nothing outlives a run: process groups killed on drop,
 //!   scratch directories removed, deadlines on every wait.
 //!
@@ -64,9 +67,14 @@
 //! expect.request_headers = "content-type"   # Access-Control-Request-Headers sent
 //! expect.cookie = true                # the requests past the preflight carried the cookie
 //!
-//! # Where Chromium does not do what the standard says: why, and what it does instead
-//! # (the fields given replace the standard's).
+//! # Where an engine does not do what the standard says: why, and what it does instead
+//! # (the fields given replace the standard's). One entry per engine: `chromium`,
+//! # `firefox`, `webkit`.
 //! chromium = { why = "Chromium … because …", expect = { error = "TypeError", requests = 0 } }
+//! # A difference a run cannot see (a cap on Access-Control-Max-Age): `why` alone.
+//! firefox = { why = "Firefox caps … at …" }
+//! # A scenario that cannot run in an engine: why, printed with every run of it.
+//! webkit = { not_applicable = "WebKit has no … because …" }
 //! ```
 //!
 //! `expect.headers` maps a response header name to what `headers.get(name)` returns in
@@ -81,12 +89,13 @@
 //! # Running
 //!
 //! `cargo test --workspace` runs one test per adapter against the debug builds of the
-//! example servers. Chromium and chromedriver must be installed
-//! (`apt-get install chromium chromium-driver`); without them the tests fail, saying
-//! so.
+//! example servers; each runs the scenarios in the three engines, one after the other.
+//! The engines must be installed (`cargo xtask test` installs them; see
+//! [`engine::Engine::install_hint`]); without one the tests fail, saying so.
 
 pub mod browser;
 pub mod check;
+pub mod engine;
 pub mod http;
 pub mod page;
 pub mod process;

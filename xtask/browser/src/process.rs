@@ -80,10 +80,12 @@ impl Drop for TempDir {
 /// A child process leading a process group of its own, killed with the whole group
 /// when dropped, even while a test unwinds from a panic.
 ///
-/// chromedriver starts Chromium, and Chromium starts its zygote, renderer and utility
-/// processes: all of them inherit the group, so killing the group leaves nothing
-/// behind, whereas killing chromedriver alone would orphan the browser. (Chromium's
-/// crash handler leads a group of its own, and exits when the browser does.)
+/// A WebDriver server starts its browser, and the browser its own processes
+/// (Chromium's zygote and renderers, Firefox's content processes, WebKit's network and
+/// web processes): all of them inherit the group, so killing the group leaves nothing
+/// behind, whereas killing the driver alone would orphan the browser. (Chromium's
+/// crash handler leads a group of its own, and exits when the browser does; Firefox's
+/// crash reporter, which would too, is turned off.)
 #[derive(Debug)]
 pub struct ProcessGroup {
     child: Child,
@@ -103,16 +105,30 @@ impl ProcessGroup {
 
     /// Sends SIGKILL to every process of the group and reaps the leader.
     pub fn kill(&mut self) {
+        self.signal("-KILL");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM to the group, so that its processes can clean up after
+    /// themselves (Xvfb removes its socket and lock file), and kills whatever is left
+    /// after `grace`.
+    pub fn terminate(&mut self, grace: Duration) {
+        self.signal("-TERM");
+        poll_until(grace, || self.exited());
+        self.kill();
+    }
+
+    /// Sends `signal` to every process of the group.
+    fn signal(&self, signal: &str) {
         // The group id is the leader's pid. `kill` the command, since the standard
         // library signals single processes only and this crate has no unsafe code.
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
+            .args([signal, "--", &group])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -152,6 +168,25 @@ mod tests {
             (state.is_empty() || state.contains(") Z ")).then_some(())
         });
         assert!(gone.is_some(), "the grandchild outlived its group");
+    }
+
+    #[test]
+    fn terminating_lets_the_group_clean_up_first() {
+        let dir = TempDir::new("test").unwrap();
+        let marker = dir.path().join("cleaned");
+        // The shell cleans up on SIGTERM, as Xvfb removes its socket.
+        let script = format!(
+            "trap 'touch {}; exit 0' TERM; sleep 60 & wait",
+            marker.display()
+        );
+        let mut group = ProcessGroup::spawn(Command::new("sh").args(["-c", &script])).unwrap();
+        thread::sleep(Duration::from_millis(200));
+        group.terminate(Duration::from_secs(5));
+        assert!(group.exited().is_some());
+        assert!(
+            marker.exists(),
+            "the group was killed before it could clean up"
+        );
     }
 
     #[test]

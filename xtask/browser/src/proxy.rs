@@ -45,6 +45,17 @@ impl Exchange {
                 .is_some()
     }
 
+    /// Whether the request never got whole to the server, nor an answer: its
+    /// `Content-Length` promised a body that has not come, and nothing broke off.
+    pub fn is_unfinished(&self) -> bool {
+        let promised = self
+            .request
+            .header("content-length")
+            .and_then(|length| length.parse::<usize>().ok())
+            .unwrap_or(0);
+        self.response.is_none() && self.error.is_none() && self.body.len() < promised
+    }
+
     fn is_settled(&self) -> bool {
         self.response.is_some() || self.error.is_some()
     }

@@ -1,6 +1,7 @@
-//! One run: a browser, the page server, and for each policy a conformance server
+//! One run: a browser of one engine, the page server, and for each policy a conformance server
 //! behind a logging proxy, every scenario of that policy fetched from the page.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,12 +11,13 @@ use cors_conformance::client::preview;
 use cors_conformance::Report;
 use serde_json::{json, Value};
 
-use crate::browser::{Browser, Installation};
+use crate::browser::Browser;
 use crate::check::{check, Context, PageOutcome};
+use crate::engine::{Engine, Installation};
 use crate::page::PageServer;
 use crate::process::TempDir;
 use crate::proxy::{Exchange, Proxy};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, EngineNote, Scenario};
 use crate::server::ConformanceServer;
 
 /// The placeholder in `policies/*.json` for the page's origin, whose port is only
@@ -26,31 +28,48 @@ pub const PAGE_ORIGIN: &str = "{page_origin}";
 /// response.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The outcome of running every scenario against one adapter.
+/// The outcome of running every scenario in one engine against one adapter.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The engine.
+    pub engine: Engine,
     /// Which scenarios passed and which failed, and why.
     pub report: Report,
-    /// `browserVersion`, as chromedriver reports it.
+    /// `browserVersion`, as the driver reports it.
     pub browser_version: String,
-    /// The scenarios where Chromium departs from the Fetch standard, with what it
-    /// does and why; they expect what Chromium does.
+    /// The scenarios where the engine departs from the Fetch standard, or has a
+    /// limit of its own, with what it does and why; they expect what the engine does.
     pub deviations: Vec<(String, String)>,
+    /// The scenarios that do not apply to the engine, and why; not run, so neither
+    /// passed nor failed.
+    pub not_applicable: Vec<(String, String)>,
+    /// The messages of the exceptions the page's fetches rejected with: every engine
+    /// words a network error its own way.
+    pub error_messages: BTreeSet<String>,
+    /// The requests the browser began on a kept-alive connection, abandoned before
+    /// sending their body, and sent again whole on another: `<scenario>: <method>
+    /// <target>`. Left out of the counts, since the server never got them whole, and
+    /// listed in the report.
+    pub resent: Vec<String>,
     /// How long the run took, browser start included.
     pub elapsed: Duration,
 }
 
 impl fmt::Display for Run {
     /// The per-adapter summary: counts, time and browser, every failure with its
-    /// details, and every known departure from the standard.
+    /// details, every scenario not run and why, and every known departure from the
+    /// standard.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = &self.report;
+        let engine = self.engine;
         writeln!(
             f,
-            "browser/{}: {} passed, {} failed in {:.1} s (Chromium {})",
+            "browser/{}/{}: {} passed, {} failed, {} not applicable in {:.1} s ({engine} {})",
             report.adapter,
+            engine.key(),
             report.passed.len(),
             report.failed.len(),
+            self.not_applicable.len(),
             self.elapsed.as_secs_f64(),
             self.browser_version
         )?;
@@ -60,27 +79,58 @@ impl fmt::Display for Run {
                 writeln!(f, "       {line}")?;
             }
         }
+        if !self.not_applicable.is_empty() {
+            writeln!(f, "  not run in {engine}, because they do not apply to it:")?;
+            for (name, why) in &self.not_applicable {
+                writeln!(f, "    {name}: {why}")?;
+            }
+        }
         if !self.deviations.is_empty() {
             writeln!(
                 f,
-                "  where Chromium departs from the Fetch standard, these expect what Chromium does:"
+                "  where {engine} departs from the Fetch standard or has a limit of its own \
+                 (these expect what it does):"
             )?;
             for (name, why) in &self.deviations {
                 writeln!(f, "    {name}: {why}")?;
             }
         }
+        if !self.resent.is_empty() {
+            writeln!(
+                f,
+                "  {engine} abandoned these requests unsent and sent them again (not counted):"
+            )?;
+            for request in &self.resent {
+                writeln!(f, "    {request}")?;
+            }
+        }
+        let messages: Vec<String> = self
+            .error_messages
+            .iter()
+            .map(|m| format!("{m:?}"))
+            .collect();
+        writeln!(
+            f,
+            "  {engine}'s words for a failed fetch: {}",
+            if messages.is_empty() {
+                "(none seen)".to_owned()
+            } else {
+                messages.join(", ")
+            }
+        )?;
         Ok(())
     }
 }
 
-/// Runs the built-in scenarios with headless Chromium against the conformance server
-/// `binary`, reporting under the name `adapter`.
+/// Runs the built-in scenarios in `engine` against the conformance server `binary`,
+/// reporting under the name `adapter`.
 ///
-/// An `Err` is a run that could not happen at all (no Chromium, bad scenario data, a
-/// browser that would not start); a scenario that fails is in the report.
-pub fn run(binary: &Path, adapter: &str) -> Result<Run, String> {
+/// An `Err` is a run that could not happen at all (the engine not installed, bad
+/// scenario data, a browser that would not start); a scenario that fails is in the
+/// report.
+pub fn run(binary: &Path, adapter: &str, engine: Engine) -> Result<Run, String> {
     let started = Instant::now();
-    let installation = Installation::find()?;
+    let installation = Installation::find(engine)?;
     let scenarios = scenario::builtin().map_err(|e| format!("scenario data: {e}"))?;
     if !binary.is_file() {
         return Err(format!(
@@ -88,42 +138,87 @@ pub fn run(binary: &Path, adapter: &str) -> Result<Run, String> {
             binary.display()
         ));
     }
+    let mut deviations = Vec::new();
+    let mut not_applicable = Vec::new();
+    for scenario in &scenarios {
+        match scenario.engines.get(&engine) {
+            None => {}
+            Some(EngineNote::Differs(d)) => deviations.push((scenario.name.clone(), d.why.clone())),
+            Some(EngineNote::NotApplicable(why)) => {
+                not_applicable.push((scenario.name.clone(), why.clone()))
+            }
+        }
+    }
+    let applicable: Vec<Scenario> = scenarios
+        .into_iter()
+        .filter(|s| s.observed(engine).is_some())
+        .collect();
     // Declared before the browser, so removed after it is gone.
-    let scratch = TempDir::new(adapter).map_err(|e| format!("no scratch directory: {e}"))?;
+    let scratch = TempDir::new(&format!("{adapter}-{}", engine.key()))
+        .map_err(|e| format!("no scratch directory: {e}"))?;
     let page = PageServer::start().map_err(|e| format!("cannot start the page server: {e}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("no async runtime: {e}"))?;
+    let mut seen = Seen::default();
     let (report, browser_version) = runtime.block_on(async {
         let browser = Browser::launch(&installation, scratch.path()).await?;
         let version = browser.version();
-        let report = run_scenarios(&browser, &page, binary, adapter, &scenarios, scratch.path())
+        let setting = Setting {
+            browser: &browser,
+            page: &page,
+            binary,
+            scratch: scratch.path(),
+        };
+        let report = run_scenarios(setting, adapter, &applicable, &mut seen)
             .await
             .map_err(|e| format!("{e}{}", browser.log_tail()));
         browser.close().await;
         report.map(|report| (report, version))
     })?;
-    let deviations = scenarios
-        .iter()
-        .filter_map(|s| Some((s.name.clone(), s.chromium.as_ref()?.why.clone())))
-        .collect();
     Ok(Run {
+        engine,
         report,
         browser_version,
         deviations,
+        not_applicable,
+        error_messages: seen.error_messages,
+        resent: seen.resent,
         elapsed: started.elapsed(),
     })
 }
 
+/// What a run learns on the way, besides pass or fail.
+#[derive(Default)]
+struct Seen {
+    /// See [`Run::error_messages`].
+    error_messages: BTreeSet<String>,
+    /// See [`Run::resent`].
+    resent: Vec<String>,
+}
+
+/// What every scenario of a run shares.
+#[derive(Clone, Copy)]
+struct Setting<'a> {
+    browser: &'a Browser,
+    page: &'a PageServer,
+    binary: &'a Path,
+    scratch: &'a Path,
+}
+
 async fn run_scenarios(
-    browser: &Browser,
-    page: &PageServer,
-    binary: &Path,
+    setting: Setting<'_>,
     adapter: &str,
     scenarios: &[Scenario],
-    scratch: &Path,
+    seen: &mut Seen,
 ) -> Result<Report, String> {
+    let Setting {
+        browser,
+        page,
+        binary,
+        scratch,
+    } = setting;
     browser.goto(&page.url()).await?;
     let cookie = browser.execute("return document.cookie;").await?;
     if cookie.as_str() != Some(page.cookie()) {
@@ -160,7 +255,7 @@ async fn run_scenarios(
         };
         for scenario in group {
             index += 1;
-            let mut problems = run_scenario(browser, &proxy, scenario, index, context).await;
+            let mut problems = run_scenario(browser, &proxy, scenario, index, context, seen).await;
             if !problems.is_empty() {
                 problems.push(format!(
                     "policy: policies/{policy}.json{}",
@@ -195,11 +290,17 @@ async fn run_scenario(
     scenario: &Scenario,
     index: usize,
     context: Context<'_>,
+    seen: &mut Seen,
 ) -> Vec<String> {
+    let engine = browser.engine();
     // A query of its own gives each scenario fresh URLs, so no preflight cache entry
     // of another scenario applies, and tells its requests apart at the proxy.
     let marker = format!("?scenario={index}");
-    let expect = scenario.observed();
+    let Some(expect) = scenario.observed(engine) else {
+        return vec![format!(
+            "{engine}: the scenario does not apply, yet it was run"
+        )];
+    };
     let read: Vec<&String> = expect.headers.keys().collect();
     let fetches: Vec<Value> = scenario
         .fetches
@@ -223,7 +324,21 @@ async fn run_scenario(
             serde_json::from_value::<Vec<PageOutcome>>(value.clone())
                 .map_err(|e| format!("the page reported {value}, which does not parse: {e}"))
         });
-    let exchanges = proxy.exchanges(&marker, SETTLE_TIMEOUT);
+    let (exchanges, resent) = set_apart_resent(proxy.exchanges(&marker, SETTLE_TIMEOUT));
+    seen.resent.extend(resent.iter().map(|e| {
+        format!(
+            "{}: {} {}",
+            scenario.name, e.request.method, e.request.target
+        )
+    }));
+    if let Ok(outcomes) = &result {
+        seen.error_messages.extend(
+            outcomes
+                .iter()
+                .filter_map(|o| o.error.as_ref())
+                .map(|e| format!("{}: {}", e.name, e.message)),
+        );
+    }
     let (mut problems, outcomes) = match result {
         Ok(outcomes) => (
             check(expect, &scenario.fetches, &outcomes, &exchanges, context),
@@ -237,10 +352,10 @@ async fn run_scenario(
     if let Some(spec) = &scenario.spec {
         problems.push(format!("see https://fetch.spec.whatwg.org/{spec}"));
     }
-    if let Some(deviation) = &scenario.chromium {
+    if let Some(note) = scenario.engines.get(&engine) {
         problems.push(format!(
-            "expected Chromium's behaviour, not the standard's: {}",
-            deviation.why
+            "expected {engine}'s behaviour, not the standard's: {}",
+            note.why()
         ));
     }
     for outcome in &outcomes {
@@ -253,6 +368,29 @@ async fn run_scenario(
         problems.push(format!("wire: {}", describe_exchange(exchange)));
     }
     problems
+}
+
+/// The exchanges, and apart from them the requests the browser abandoned and sent
+/// again: begun on a kept-alive connection, never finished (no body, no answer), and
+/// followed by the same method and target. An HTTP client may resend a request it
+/// could not finish on a reused connection (RFC 9112 section 9.3.1, "Retrying
+/// Requests"); WebKit did, once in a few dozen runs under load. The server never got
+/// such a request whole, so it does not count as one.
+fn set_apart_resent(exchanges: Vec<Exchange>) -> (Vec<Exchange>, Vec<Exchange>) {
+    let mut kept = Vec::new();
+    let mut resent = Vec::new();
+    for (index, exchange) in exchanges.iter().enumerate() {
+        let sent_again = exchanges[index + 1..].iter().any(|later| {
+            later.request.method == exchange.request.method
+                && later.request.target == exchange.request.target
+        });
+        if exchange.is_unfinished() && sent_again {
+            resent.push(exchange.clone());
+        } else {
+            kept.push(exchange.clone());
+        }
+    }
+    (kept, resent)
 }
 
 fn describe_outcome(outcome: &PageOutcome) -> String {
@@ -312,6 +450,85 @@ mod tests {
             count += 1;
         }
         assert!(count > 0);
+    }
+
+    /// A scenario that does not apply to an engine is in the printed report with its
+    /// reason, and counted apart from those that passed.
+    #[test]
+    fn the_report_says_what_was_not_run_and_why() {
+        let mut report = Report::new("axum");
+        report.pass("simple/GET");
+        let run = Run {
+            engine: Engine::WebKit,
+            report,
+            browser_version: "2.50.6".into(),
+            deviations: vec![("max-age/x".into(), "WebKit caps it".into())],
+            not_applicable: vec![("pna/y".into(), "WebKit has no PNA".into())],
+            error_messages: BTreeSet::from(["TypeError: Load failed".to_owned()]),
+            resent: vec!["cache-first/z: PUT /?scenario=1".into()],
+            elapsed: Duration::from_secs(2),
+        };
+        let text = run.to_string();
+        assert!(
+            text.starts_with("browser/axum/webkit: 1 passed, 0 failed, 1 not applicable"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "not run in WebKit, because they do not apply to it:\n    pna/y: WebKit has no PNA"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("max-age/x: WebKit caps it"), "{text}");
+        assert!(
+            text.contains("sent them again (not counted):\n    cache-first/z: PUT /?scenario=1"),
+            "{text}"
+        );
+        assert!(text.contains("\"TypeError: Load failed\""), "{text}");
+    }
+
+    /// A request begun, abandoned and sent again counts once; one never sent again,
+    /// or one that was answered, counts as it is.
+    #[test]
+    fn a_request_sent_again_counts_once() {
+        use crate::http::RequestHead;
+        use cors_conformance::client::Response;
+        let put = |body: &str, answered: bool| Exchange {
+            request: RequestHead {
+                method: "PUT".into(),
+                target: "/?scenario=1".into(),
+                headers: vec![("Content-Length".into(), "6".into())],
+            },
+            body: body.as_bytes().to_vec(),
+            response: answered.then(|| Response {
+                status: 200,
+                headers: Vec::new(),
+                body: b"ok".to_vec(),
+            }),
+            error: None,
+        };
+        let (kept, resent) = set_apart_resent(vec![
+            put("first!", true),
+            put("", false),
+            put("second", true),
+        ]);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(resent.len(), 1);
+        assert!(resent[0].is_unfinished());
+        // Never sent again: the server's count must show it.
+        let (kept, resent) = set_apart_resent(vec![put("first!", true), put("", false)]);
+        assert_eq!((kept.len(), resent.len()), (2, 0));
+    }
+
+    /// `scenarios/cache-first.toml` is about a fresh browser's first cached preflight,
+    /// so its policy must be the first a run takes.
+    #[test]
+    fn the_first_cached_preflight_runs_first() {
+        let scenarios = scenario::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let groups = scenario::by_policy(&scenarios);
+        let (first, group) = groups.iter().next().unwrap();
+        assert_eq!(*first, "cache-first");
+        assert!(group[0].name.starts_with("cache-first/"));
     }
 
     /// Every policy file is used by some scenario, and every scenario's data loads.

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::Engine;
+
 /// One thing a page does, and what the Fetch standard says must come of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
@@ -21,25 +23,52 @@ pub struct Scenario {
     pub fetches: Vec<Fetch>,
     /// What the Fetch standard requires.
     pub expect: Expect,
-    /// Where Chromium does otherwise: what it does instead, and why.
-    pub chromium: Option<Deviation>,
+    /// Where an engine does otherwise, or where the scenario does not apply to it:
+    /// what it does instead, and why.
+    pub engines: BTreeMap<Engine, EngineNote>,
 }
 
 impl Scenario {
-    /// What the run must observe: Chromium's behaviour where it is known to differ,
-    /// the standard's everywhere else.
-    pub fn observed(&self) -> &Expect {
-        self.chromium.as_ref().map_or(&self.expect, |d| &d.expect)
+    /// What a run in `engine` must observe: the engine's behaviour where it is known
+    /// to differ, the standard's everywhere else; `None` where the scenario does not
+    /// apply to the engine.
+    pub fn observed(&self, engine: Engine) -> Option<&Expect> {
+        match self.engines.get(&engine) {
+            None => Some(&self.expect),
+            Some(EngineNote::Differs(deviation)) => Some(&deviation.expect),
+            Some(EngineNote::NotApplicable(_)) => None,
+        }
     }
 }
 
-/// A known difference between Chromium and the Fetch standard.
+/// What a scenario says about one engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineNote {
+    /// The engine does something else than the standard, or something worth
+    /// knowing that a run cannot see; the scenario expects what the engine does.
+    Differs(Deviation),
+    /// The scenario cannot run in the engine; why (as a sentence naming it). Reported
+    /// with every run, never skipped silently.
+    NotApplicable(String),
+}
+
+impl EngineNote {
+    /// Why the engine is different.
+    pub fn why(&self) -> &str {
+        match self {
+            EngineNote::Differs(deviation) => &deviation.why,
+            EngineNote::NotApplicable(why) => why,
+        }
+    }
+}
+
+/// A known difference between an engine and the Fetch standard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deviation {
-    /// What Chromium does instead, and why, as a sentence starting with "Chromium".
+    /// What the engine does instead, and why, as a sentence starting with its name.
     pub why: String,
-    /// The whole expectation under Chromium: the standard's, with the fields the
-    /// deviation gives replaced.
+    /// The whole expectation under the engine: the standard's, with the fields the
+    /// deviation gives replaced (none, for a difference a run cannot see).
     pub expect: Expect,
 }
 
@@ -278,13 +307,17 @@ struct RawScenario {
     then: Option<Then>,
     expect: RawExpect,
     chromium: Option<RawDeviation>,
+    firefox: Option<RawDeviation>,
+    webkit: Option<RawDeviation>,
 }
 
+/// `{ why = "…", expect = { … } }`, `expect` optional, or `{ not_applicable = "…" }`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDeviation {
-    why: String,
-    expect: RawExpect,
+    why: Option<String>,
+    expect: Option<RawExpect>,
+    not_applicable: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -337,20 +370,39 @@ impl RawScenario {
             fetch.check()?;
         }
         let expect = self.expect.clone().resolve()?;
-        let chromium = match self.chromium {
-            None => None,
-            Some(deviation) => Some(Deviation {
-                expect: self.expect.overridden_by(deviation.expect).resolve()?,
-                why: deviation.why,
-            }),
-        };
+        let mut engines = BTreeMap::new();
+        for (engine, raw) in [
+            (Engine::Chromium, self.chromium),
+            (Engine::Firefox, self.firefox),
+            (Engine::WebKit, self.webkit),
+        ] {
+            let Some(raw) = raw else { continue };
+            let note = match (raw.why, raw.expect, raw.not_applicable) {
+                (Some(why), expect, None) => EngineNote::Differs(Deviation {
+                    expect: self
+                        .expect
+                        .clone()
+                        .overridden_by(expect.unwrap_or_default())
+                        .resolve()?,
+                    why,
+                }),
+                (None, None, Some(why)) => EngineNote::NotApplicable(why),
+                _ => {
+                    return Err(format!(
+                        "{}: give `why` (and `expect`), or `not_applicable` alone",
+                        engine.key()
+                    ))
+                }
+            };
+            engines.insert(engine, note);
+        }
         Ok(Scenario {
             name,
             policy,
             spec: self.spec,
             fetches,
             expect,
-            chromium,
+            engines,
         })
     }
 }
@@ -491,13 +543,13 @@ mod tests {
         .unwrap();
         assert_eq!(scenario.fetches[0].credentials, Some(Credentials::Include));
         assert_eq!(scenario.expect.outcome, Outcome::Status(200));
-        let chromium = &scenario.chromium.as_ref().unwrap().expect;
+        let chromium = scenario.observed(Engine::Chromium).unwrap();
         assert_eq!(chromium.outcome, Outcome::Status(204));
         assert_eq!(chromium.body, Some(Body::Text("ok".into())));
         assert_eq!(chromium.preflights, 1);
         assert_eq!(chromium.headers["a"], Readable::Value("1".into()));
         assert_eq!(chromium.headers["b"], Readable::Any);
-        assert_eq!(scenario.observed(), chromium);
+        assert_eq!(scenario.observed(Engine::Firefox), Some(&scenario.expect));
     }
 
     #[test]
@@ -513,7 +565,7 @@ mod tests {
             "#,
         )
         .unwrap();
-        let chromium = scenario.observed();
+        let chromium = scenario.observed(Engine::Chromium).unwrap();
         assert_eq!(chromium.outcome, Outcome::Error("TypeError".into()));
         assert_eq!(
             (chromium.body.as_ref(), chromium.response_type.as_ref()),
@@ -521,6 +573,45 @@ mod tests {
         );
         assert!(chromium.headers.is_empty());
         assert_eq!((chromium.preflights, chromium.requests), (0, 0));
+    }
+
+    #[test]
+    fn each_engine_has_its_own_note() {
+        let scenario = parse(
+            r#"
+            policy = "exact"
+            [[scenario]]
+            name = "x"
+            expect = { status = 200, preflights = 1, requests = 2 }
+            chromium = { why = "Chromium forgets", expect = { preflights = 3 } }
+            firefox = { why = "Firefox caps it at 24 h, which a run cannot see" }
+            webkit = { not_applicable = "WebKit has no such thing" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(scenario.observed(Engine::Chromium).unwrap().preflights, 3);
+        // A note without `expect` keeps the standard's expectation.
+        assert_eq!(scenario.observed(Engine::Firefox), Some(&scenario.expect));
+        assert_eq!(
+            scenario.engines[&Engine::Firefox].why(),
+            "Firefox caps it at 24 h, which a run cannot see"
+        );
+        assert_eq!(scenario.observed(Engine::WebKit), None);
+        assert_eq!(
+            scenario.engines[&Engine::WebKit],
+            EngineNote::NotApplicable("WebKit has no such thing".into())
+        );
+        let both = parse(
+            r#"
+            policy = "exact"
+            [[scenario]]
+            name = "x"
+            expect = { status = 200, preflights = 1, requests = 1 }
+            webkit = { why = "a", not_applicable = "b" }
+            "#,
+        )
+        .unwrap_err();
+        assert!(both.contains("`not_applicable` alone"), "{both}");
     }
 
     #[test]
