@@ -8,7 +8,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, App, HttpResponse, HttpServer, ResponseError};
 use cors_conformance::server;
-use fetch_cors_actix::Cors;
+use fetch_cors_actix::CorsMiddleware;
 
 /// The contract's handler: the same answer for every path and method.
 async fn handler() -> HttpResponse {
@@ -45,7 +45,7 @@ async fn fail() -> Result<HttpResponse, Failure> {
 #[actix_web::main]
 async fn main() {
     let (cors, addr) = server::setup();
-    let cors = Cors::new(cors);
+    let cors = CorsMiddleware::new(cors);
 
     let app = move || {
         App::new()

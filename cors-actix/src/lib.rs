@@ -8,9 +8,9 @@
 //! ```
 //! use actix_web::http::{Method, StatusCode};
 //! use actix_web::{test, web, App, HttpResponse};
-//! use fetch_cors_actix::{fetch_cors, Cors};
+//! use fetch_cors_actix::{Cors, CorsMiddleware};
 //!
-//! let policy = fetch_cors::Cors::builder()
+//! let policy = Cors::builder()
 //!     .allow_origin("https://app.example.com")
 //!     .allow_methods(["PUT"])
 //!     .build()?;
@@ -18,7 +18,7 @@
 //! actix_web::rt::System::new().block_on(async {
 //!     let app = test::init_service(
 //!         App::new()
-//!             .wrap(Cors::new(policy))
+//!             .wrap(CorsMiddleware::new(policy))
 //!             .route("/", web::to(|| async { HttpResponse::Ok().body("hello") })),
 //!     )
 //!     .await;
@@ -47,7 +47,7 @@
 //!
 //! ## Where to wrap
 //!
-//! [`Cors`] wraps an [`App`](actix_web::App), a [`Scope`](actix_web::Scope) or a
+//! [`CorsMiddleware`] wraps an [`App`](actix_web::App), a [`Scope`](actix_web::Scope) or a
 //! [`Resource`](actix_web::Resource), so different routes can have different policies:
 //! wrap each scope with its own. Wrapping the `App` covers every response it gives,
 //! the framework's own not-found answer from its default service included; wrapping a
@@ -78,7 +78,7 @@
 //!
 //! ## Costs
 //!
-//! Cloning [`Cors`] bumps a reference count. Per request the middleware allocates
+//! Cloning [`CorsMiddleware`] bumps a reference count. Per request the middleware allocates
 //! nothing of its own: header values come from the policy (converted once, when the
 //! middleware is built) or are clones of the request's own header values, and the
 //! response future is a plain state machine, not a boxed future. The exceptions:
@@ -105,15 +105,15 @@ use std::task::{ready, Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
-use fetch_cors::{
-    CorsHeader, CorsRequest, Decision, Echoes, OwnedHeaders, RequestHeader, ResponseHeaders, Value,
-};
+use fetch_cors::adapter::{self, Echoes, OwnedHeaders, RequestHeader};
+use fetch_cors::{Constant, CorsHeader, CorsRequest, Rejection, ResponseHeaders, Value};
 use pin_project_lite::pin_project;
 
 pub use fetch_cors;
+pub use fetch_cors::Cors;
 
 /// The CORS middleware: an actix-web [`Transform`] for [`App::wrap`](actix_web::App::wrap),
 /// [`Scope::wrap`](actix_web::Scope::wrap) and
@@ -123,11 +123,11 @@ pub use fetch_cors;
 ///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
-/// use fetch_cors_actix::{fetch_cors, Cors};
+/// use fetch_cors_actix::{Cors, CorsMiddleware};
 ///
-/// let public = Cors::new(fetch_cors::Cors::builder().allow_any_origin().build()?);
-/// let private = Cors::new(
-///     fetch_cors::Cors::builder()
+/// let public = CorsMiddleware::new(Cors::builder().allow_any_origin().build()?);
+/// let private = CorsMiddleware::new(
+///     Cors::builder()
 ///         .allow_origin("https://admin.example.com")
 ///         .allow_credentials(true)
 ///         .build()?,
@@ -139,26 +139,27 @@ pub use fetch_cors;
 /// # Ok::<(), fetch_cors::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Cors {
+pub struct CorsMiddleware {
     shared: Arc<Shared>,
 }
 
-/// What every request through one [`Cors`] shares.
+/// What every request through one [`CorsMiddleware`] shares.
 #[derive(Debug)]
 struct Shared {
-    policy: fetch_cors::Cors,
+    policy: Cors,
     /// The policy's `Access-Control-Max-Age` and `Access-Control-Expose-Headers` values as
     /// actix-web header values, converted once here rather than per request.
     max_age: Option<HeaderValue>,
     expose_headers: Option<HeaderValue>,
 }
 
-impl Cors {
+impl CorsMiddleware {
     /// Middleware applying `policy`.
-    pub fn new(policy: fetch_cors::Cors) -> Self {
-        let max_age = shared_value(policy.policy_value(CorsHeader::MaxAge));
-        let expose_headers = shared_value(policy.policy_value(CorsHeader::ExposeHeaders));
-        Cors {
+    pub fn new(policy: Cors) -> Self {
+        let max_age = shared_value(adapter::policy_value(&policy, CorsHeader::MaxAge));
+        let expose_headers =
+            shared_value(adapter::policy_value(&policy, CorsHeader::ExposeHeaders));
+        CorsMiddleware {
             shared: Arc::new(Shared {
                 policy,
                 max_age,
@@ -168,14 +169,14 @@ impl Cors {
     }
 
     /// The policy this middleware applies.
-    pub fn policy(&self) -> &fetch_cors::Cors {
+    pub fn policy(&self) -> &Cors {
         &self.shared.policy
     }
 }
 
-impl From<fetch_cors::Cors> for Cors {
-    fn from(policy: fetch_cors::Cors) -> Self {
-        Cors::new(policy)
+impl From<Cors> for CorsMiddleware {
+    fn from(policy: Cors) -> Self {
+        CorsMiddleware::new(policy)
     }
 }
 
@@ -189,33 +190,33 @@ fn shared_value(value: Option<&impl AsRef<[u8]>>) -> Option<HeaderValue> {
     Some(value)
 }
 
-impl<S, B> Transform<S, ServiceRequest> for Cors
+impl<S, B> Transform<S, ServiceRequest> for CorsMiddleware
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: MessageBody,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = CorsMiddleware<S>;
+    type Transform = CorsService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CorsMiddleware {
+        ready(Ok(CorsService {
             service,
             shared: Arc::clone(&self.shared),
         }))
     }
 }
 
-/// The service [`Cors`] puts in front of the wrapped one.
+/// The service [`CorsMiddleware`] puts in front of the wrapped one.
 #[derive(Debug)]
-pub struct CorsMiddleware<S> {
+pub struct CorsService<S> {
     service: S,
     shared: Arc<Shared>,
 }
 
-impl<S, B> Service<ServiceRequest> for CorsMiddleware<S>
+impl<S, B> Service<ServiceRequest> for CorsService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: MessageBody,
@@ -251,15 +252,9 @@ where
                 };
             }
             let headers = self.shared.owned(decision.headers(), &echoes);
-            let rejection = match decision {
-                // Only an actual request goes on to the application, which may want to
-                // know why its origin was refused.
-                Decision::Actual {
-                    rejection: Some(rejection),
-                    ..
-                } => Some(rejection.into_owned()),
-                _ => None,
-            };
+            // The request goes on to the application, which may want to know why its
+            // origin was refused.
+            let rejection = decision.rejection().cloned().map(Rejection::into_owned);
             (headers, rejection)
         };
 
@@ -280,18 +275,9 @@ where
 fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_, HeaderValue>) {
     let headers = req.headers();
     CorsRequest::read(req.method().as_str().as_bytes(), |header| {
-        headers.get_all(match header {
-            RequestHeader::Origin => header::ORIGIN,
-            RequestHeader::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
-            RequestHeader::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
-            RequestHeader::RequestPrivateNetwork => ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
-        })
+        headers.get_all(&REQUEST_NAMES[header as usize])
     })
 }
-
-/// `Access-Control-Request-Private-Network`, which actix-web has no constant for.
-const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
-    HeaderName::from_static("access-control-request-private-network");
 
 impl Shared {
     /// The decision's headers as actix-web values that outlive the request.
@@ -310,18 +296,12 @@ impl Shared {
         echoes: &Echoes<'_, HeaderValue>,
         map: &mut HeaderMap,
     ) {
-        for name in CorsHeader::WRITING_ORDER {
-            let value = match decided.get(name) {
-                Some(value) => match value.static_index() {
-                    Some(index) => CONSTANTS.get(index).cloned(),
-                    None => self.header_value(name, value, echoes),
-                },
-                None => None,
-            };
-            if let Some(value) = value {
-                put(map, name, value);
-            }
-        }
+        adapter::write_each(
+            decided,
+            &CONSTANTS,
+            |name, value| self.header_value(name, value, echoes),
+            |name, value| put(map, name, value),
+        );
     }
 
     fn header_value(
@@ -333,10 +313,8 @@ impl Shared {
         let converted = match (value, name) {
             (Value::Policy(_), CorsHeader::MaxAge) => self.max_age.clone(),
             (Value::Policy(_), CorsHeader::ExposeHeaders) => self.expose_headers.clone(),
-            (Value::Echo(echo, bytes), _) => {
-                // The request's own value: a reference-count bump, not a copy.
-                echoes.get(echo).filter(|v| v.as_bytes() == bytes).cloned()
-            }
+            // The request's own value: a reference-count bump, not a copy.
+            (Value::Echo(..), _) => echoes.reuse(value).cloned(),
             _ => None,
         };
         // Anything else (a value built for this request) is copied. The core only hands
@@ -345,34 +323,36 @@ impl Shared {
     }
 }
 
-/// The core's constant values ([`fetch_cors::STATIC_VALUES`]), as actix-web values built at
-/// compile time (`from_static` at run time would check every byte again, per request).
-static CONSTANTS: [HeaderValue; 5] = [
-    HeaderValue::from_static(fetch_cors::STATIC_VALUES[0]),
-    HeaderValue::from_static(fetch_cors::STATIC_VALUES[1]),
-    HeaderValue::from_static(fetch_cors::STATIC_VALUES[2]),
-    HeaderValue::from_static(fetch_cors::STATIC_VALUES[3]),
-    HeaderValue::from_static(fetch_cors::STATIC_VALUES[4]),
+/// The names of the request headers CORS reads, indexed by [`RequestHeader`], as actix-web
+/// names built at compile time.
+static REQUEST_NAMES: [HeaderName; RequestHeader::ALL.len()] = [
+    HeaderName::from_static(RequestHeader::ALL[0].as_str()),
+    HeaderName::from_static(RequestHeader::ALL[1].as_str()),
+    HeaderName::from_static(RequestHeader::ALL[2].as_str()),
+    HeaderName::from_static(RequestHeader::ALL[3].as_str()),
 ];
 
-/// A CORS header's name as an actix-web constant: no parsing, no comparison with the
-/// standard names at run time.
-fn header_name(name: CorsHeader) -> HeaderName {
-    match name {
-        CorsHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        CorsHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        CorsHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
-        CorsHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
-        CorsHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
-        CorsHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        CorsHeader::Vary => header::VARY,
-        _ => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-    }
-}
+/// The names of the CORS response headers, indexed by [`CorsHeader`].
+static RESPONSE_NAMES: [HeaderName; CorsHeader::ALL.len()] = [
+    HeaderName::from_static(CorsHeader::ALL[0].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[1].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[2].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[3].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[4].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[5].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[6].as_str()),
+    HeaderName::from_static(CorsHeader::ALL[7].as_str()),
+];
 
-/// `Access-Control-Allow-Private-Network`, which actix-web has no constant for.
-const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
-    HeaderName::from_static("access-control-allow-private-network");
+/// The core's constant values, indexed by [`Constant`], as actix-web values built at compile
+/// time (`from_static` at run time would check every byte again, per request).
+static CONSTANTS: [HeaderValue; Constant::ALL.len()] = [
+    HeaderValue::from_static(Constant::ALL[0].as_str()),
+    HeaderValue::from_static(Constant::ALL[1].as_str()),
+    HeaderValue::from_static(Constant::ALL[2].as_str()),
+    HeaderValue::from_static(Constant::ALL[3].as_str()),
+    HeaderValue::from_static(Constant::ALL[4].as_str()),
+];
 
 /// The CORS headers for one response, owned so that they outlive the request: fetch-cors's
 /// compact form, with actix-web's values.
@@ -387,10 +367,11 @@ fn write_headers(headers: Headers, map: &mut HeaderMap) {
 /// lists must stay); every other header replaces any the handler set, since the policy is
 /// the authority on them.
 fn put(map: &mut HeaderMap, name: CorsHeader, value: HeaderValue) {
+    let header = RESPONSE_NAMES[name as usize].clone();
     if name.is_appended() {
-        map.append(header_name(name), value);
+        map.append(header, value);
     } else {
-        map.insert(header_name(name), value);
+        map.insert(header, value);
     }
 }
 

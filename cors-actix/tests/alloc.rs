@@ -14,7 +14,7 @@ use actix_web::test::{init_service, TestRequest};
 use actix_web::web::{self, BytesMut};
 use actix_web::{App, Error, HttpResponse};
 use cors_conformance::alloc::{count, CountingAllocator};
-use fetch_cors_actix::{fetch_cors, Cors};
+use fetch_cors_actix::{Cors, CorsMiddleware};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -37,9 +37,9 @@ async fn handler() -> HttpResponse {
         .body("ok")
 }
 
-fn policy() -> Cors {
-    Cors::new(
-        fetch_cors::Cors::builder()
+fn policy() -> CorsMiddleware {
+    CorsMiddleware::new(
+        Cors::builder()
             .allow_origin(APP)
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "x-b"])
@@ -193,8 +193,8 @@ async fn middleware_adds_no_allocation_per_request() {
 
 #[actix_web::test]
 async fn a_preflight_passed_on_keeps_its_extra_values_on_the_heap() {
-    let passing = Cors::new(
-        fetch_cors::Cors::builder()
+    let passing = CorsMiddleware::new(
+        Cors::builder()
             .allow_origin(APP)
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "x-b"])

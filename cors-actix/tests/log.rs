@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
-use fetch_cors_actix::{fetch_cors, Cors};
+use fetch_cors_actix::{Cors, CorsMiddleware};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// Keeps what the middleware logs.
@@ -34,13 +34,13 @@ async fn rejections_are_logged_at_debug_level() {
     log::set_logger(&RECORDER).expect("the only logger");
     log::set_max_level(LevelFilter::Debug);
 
-    let policy = fetch_cors::Cors::builder()
+    let policy = Cors::builder()
         .allow_origin("https://app.example.com")
         .build()
         .expect("a valid policy");
     let app = init_service(
         App::new()
-            .wrap(Cors::new(policy))
+            .wrap(CorsMiddleware::new(policy))
             .default_service(web::to(HttpResponse::Ok)),
     )
     .await;

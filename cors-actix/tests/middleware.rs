@@ -11,7 +11,7 @@ use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::web::{self, ReqData};
 use actix_web::{error, App, HttpResponse, Responder};
 use fetch_cors_actix::fetch_cors::{self, Reason, Rejection};
-use fetch_cors_actix::Cors;
+use fetch_cors_actix::CorsMiddleware;
 
 const APP: &str = "https://app.example.com";
 const EVIL: &str = "https://evil.example.com";
@@ -26,8 +26,8 @@ fn policy() -> fetch_cors::CorsBuilder {
         .max_age(600)
 }
 
-fn cors(builder: fetch_cors::CorsBuilder) -> Cors {
-    Cors::new(builder.build().expect("a valid test policy"))
+fn cors(builder: fetch_cors::CorsBuilder) -> CorsMiddleware {
+    CorsMiddleware::new(builder.build().expect("a valid test policy"))
 }
 
 /// Marks its answers so a test can tell the request reached it, and sets its own `Vary`

@@ -141,7 +141,7 @@ use std::mem;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use fetch_cors::{CorsRequest, HttpHeaders};
+use fetch_cors::adapter::http::{self as kit, HttpHeaders};
 use http::{HeaderMap, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -243,7 +243,7 @@ where
         // The decision borrows the request's headers, so everything kept from it is made
         // owned inside this block, before the request moves into the inner service.
         let (headers, rejection) = {
-            let (cors_request, echoes) = CorsRequest::read_http(req.method(), req.headers());
+            let (cors_request, echoes) = kit::read(req.method(), req.headers());
             let decision = self.cors.decide(&cors_request);
             let rejection = decision.rejection().map(|rejection| {
                 tracing::debug!(
@@ -255,13 +255,13 @@ where
             });
             if let Some(status) = decision.respond_now() {
                 let response = preflight_response(status, rejection, |map| {
-                    decision.headers().write_http(&echoes, map);
+                    kit::write(decision.headers(), &echoes, map);
                 });
                 return ResponseFuture::answer(response);
             }
             // Echoed values are clones of the request's own header values (a reference-count
             // bump on hyper's read buffer), not copies of their bytes.
-            (decision.headers().to_http(&echoes), rejection)
+            (kit::own(decision.headers(), &echoes), rejection)
         };
 
         if let Some(rejection) = rejection {

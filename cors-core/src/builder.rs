@@ -4,17 +4,19 @@
 use std::sync::Arc;
 
 use http::{HeaderValue, StatusCode};
-use smallvec::SmallVec;
 
-use crate::error::{ConfigError, Field, Problem};
-use crate::header::{
-    is_forbidden_request_header, is_forbidden_response_header, AllowedHeaders, NameSet,
-};
-use crate::host;
-use crate::method::{self, Methods};
-use crate::origin::{self, Origins, PatternSet, Predicate};
+use crate::error::{ConfigError, Problem};
+use crate::header::{build_allowed_headers, build_expose};
+use crate::method::build_methods;
+use crate::origin::{OriginSettings, Predicate};
 use crate::policy::{Cors, Policy};
-use crate::token::is_token;
+
+impl Cors {
+    /// Starts building a policy.
+    pub fn builder() -> CorsBuilder {
+        CorsBuilder::default()
+    }
+}
 
 /// Builds a [`Cors`] policy. Settings accumulate; [`CorsBuilder::build`] validates them all
 /// and reports every problem at once.
@@ -294,7 +296,15 @@ impl CorsBuilder {
     /// Validates every setting and builds the policy, or returns every problem found.
     pub fn build(self) -> Result<Cors, ConfigError> {
         let mut problems = Vec::new();
-        let origins = self.build_origins(&mut problems);
+        let origins = OriginSettings {
+            origins: &self.origins,
+            patterns: &self.patterns,
+            predicate: self.predicate.as_ref(),
+            credentials: self.credentials,
+            tolerate_insecure_origins: self.tolerate_insecure_origins,
+            tolerate_public_suffixes: self.tolerate_public_suffixes,
+        }
+        .build(&mut problems);
         let methods = build_methods(&self.methods, &mut problems);
         let headers = build_allowed_headers(&self.headers, &mut problems);
         let expose = build_expose(&self.expose, self.credentials, &mut problems);
@@ -332,289 +342,4 @@ impl CorsBuilder {
             passthrough: self.passthrough,
         }))
     }
-
-    fn build_origins(&self, problems: &mut Vec<Problem>) -> Origins {
-        if self.origins.iter().any(|o| o == "*") {
-            for other in self.origins.iter().filter(|o| *o != "*") {
-                problems.push(Problem::WildcardBesideOthers {
-                    field: Field::AllowOrigins,
-                    value: other.clone(),
-                    fix: "write `*` alone, or list origins without `*`",
-                });
-            }
-            if self.credentials {
-                problems.push(Problem::AnyOriginWithCredentials);
-            }
-            if !self.patterns.is_empty() {
-                problems.push(Problem::AnyOriginWithOtherRules {
-                    field: Field::AllowOriginPatterns,
-                });
-            }
-            if self.predicate.is_some() {
-                problems.push(Problem::AnyOriginWithOtherRules {
-                    field: Field::AllowOriginPredicate,
-                });
-            }
-            return Origins::Any;
-        }
-        let mut exact = Vec::new();
-        for value in &self.origins {
-            match origin::parse(value.as_bytes()) {
-                Ok(origin::Serialized::Null) => {
-                    if self.credentials && !self.tolerate_insecure_origins {
-                        problems.push(Problem::InsecureOriginWithCredentials {
-                            field: Field::AllowOrigins,
-                            value: value.clone(),
-                            why: "every sandboxed iframe and every `file:` or `data:` page \
-                                  sends `null`, so any of them could read credentialed responses",
-                            fix: "remove it, or set dangerously_tolerate_insecure_origins: true"
-                                .to_owned(),
-                        });
-                    }
-                    exact.push(value.as_bytes().into());
-                }
-                Ok(origin::Serialized::Tuple(tuple)) => {
-                    let before = problems.len();
-                    let host = std::str::from_utf8(tuple.host).unwrap_or_default();
-                    if let Err(not_sent) = host::check(tuple.scheme, host) {
-                        problems.push(never_sent(Field::AllowOrigins, value, host, not_sent));
-                    }
-                    self.check_secure(Field::AllowOrigins, value, tuple.scheme, host, problems);
-                    if problems.len() == before {
-                        exact.push(value.as_bytes().into());
-                    }
-                }
-                Err(why) => problems.push(Problem::InvalidOrigin {
-                    field: Field::AllowOrigins,
-                    value: value.clone(),
-                    why,
-                    fix: if value.contains('*') {
-                        "move it to allow_origin_patterns".to_owned()
-                    } else {
-                        origin::suggest(value)
-                    },
-                }),
-            }
-        }
-        let mut patterns = PatternSet::default();
-        for value in &self.patterns {
-            let pattern = match origin::parse_pattern(value) {
-                Ok(p) => p,
-                Err((why, fix)) => {
-                    problems.push(Problem::InvalidOriginPattern {
-                        value: value.clone(),
-                        why,
-                        fix,
-                    });
-                    continue;
-                }
-            };
-            let before = problems.len();
-            let (scheme, domain) = (pattern.scheme(), pattern.host());
-            let sent = if pattern.subdomains() {
-                host::check_subdomains(scheme, domain)
-            } else {
-                host::check(scheme, domain)
-            };
-            if let Err(not_sent) = sent {
-                problems.push(never_sent(
-                    Field::AllowOriginPatterns,
-                    value,
-                    domain,
-                    not_sent,
-                ));
-            } else if pattern.subdomains() && !self.tolerate_public_suffixes {
-                if let Some(suffix) = host::covered_public_suffix(domain) {
-                    problems.push(Problem::PublicSuffixPattern {
-                        value: value.clone(),
-                        suffix,
-                    });
-                }
-            }
-            self.check_secure(Field::AllowOriginPatterns, value, scheme, domain, problems);
-            if problems.len() == before {
-                patterns.insert(pattern);
-            }
-        }
-        Origins::Listed {
-            exact: origin::ExactOrigins::new(exact),
-            patterns,
-            predicate: self.predicate.clone(),
-        }
-    }
-}
-
-impl CorsBuilder {
-    /// With credentials, refuses an `http://` entry whose host is not loopback, unless
-    /// tolerated: a network attacker can speak for it. (A pattern's `host` is its domain, so
-    /// `http://*.localhost:*` counts as loopback.)
-    fn check_secure(
-        &self,
-        field: Field,
-        value: &str,
-        scheme: &[u8],
-        host: &str,
-        problems: &mut Vec<Problem>,
-    ) {
-        if self.credentials
-            && !self.tolerate_insecure_origins
-            && scheme == b"http"
-            && !host::is_loopback(host)
-        {
-            let secure = value.replacen("http://", "https://", 1);
-            problems.push(Problem::InsecureOriginWithCredentials {
-                field,
-                value: value.to_owned(),
-                why: "it is served over plain HTTP, so anyone on the network path can speak for \
-                      it and read credentialed responses",
-                fix: format!(
-                    "write `{secure}`, or set dangerously_tolerate_insecure_origins: true"
-                ),
-            });
-        }
-    }
-}
-
-/// The problem for an entry whose host `host` a browser does not send as written.
-fn never_sent(field: Field, value: &str, host: &str, not_sent: host::NotSent) -> Problem {
-    let (why, fix) = match not_sent {
-        host::NotSent::Rewritten(sent) => (
-            "the URL parser rewrites its host, and browsers send what it writes",
-            format!("write `{}`", value.replacen(host, &sent, 1)),
-        ),
-        host::NotSent::Never(why) => (why, "no browser can send it; remove it".to_owned()),
-    };
-    Problem::NeverSent {
-        field,
-        value: value.to_owned(),
-        why,
-        fix,
-    }
-}
-
-/// Reports every entry beside a `*` (except those `keep` accepts); whether `*` is there.
-fn wildcard(
-    field: Field,
-    list: &[String],
-    keep: impl Fn(&str) -> bool,
-    fix: &'static str,
-    problems: &mut Vec<Problem>,
-) -> bool {
-    if !list.iter().any(|v| v == "*") {
-        return false;
-    }
-    for value in list.iter().filter(|v| *v != "*" && !keep(v)) {
-        problems.push(Problem::WildcardBesideOthers {
-            field,
-            value: value.clone(),
-            fix,
-        });
-    }
-    true
-}
-
-fn build_methods(list: &[String], problems: &mut Vec<Problem>) -> Methods {
-    let any = wildcard(
-        Field::AllowMethods,
-        list,
-        |_| false,
-        "write `*` alone, or list methods without `*`",
-        problems,
-    );
-    let mut listed: SmallVec<[Box<[u8]>; 4]> = SmallVec::new();
-    for value in list.iter().filter(|v| *v != "*") {
-        if !is_token(value.as_bytes()) {
-            problems.push(Problem::InvalidMethod {
-                value: value.clone(),
-            });
-        } else if method::is_forbidden(value.as_bytes()) {
-            problems.push(Problem::ForbiddenMethod {
-                value: value.clone(),
-            });
-        } else if let Some(fix) = method::normalized(value) {
-            problems.push(Problem::MethodNotNormalized {
-                value: value.clone(),
-                fix: fix.to_owned(),
-            });
-        } else if !listed.iter().any(|m| **m == *value.as_bytes()) {
-            listed.push(value.as_bytes().into());
-        }
-    }
-    if any {
-        Methods::Any
-    } else {
-        Methods::Listed(listed)
-    }
-}
-
-fn build_allowed_headers(list: &[String], problems: &mut Vec<Problem>) -> AllowedHeaders {
-    let any = wildcard(
-        Field::AllowHeaders,
-        list,
-        |v| v.eq_ignore_ascii_case("authorization"),
-        "`*` covers every name but `authorization`: write `*` alone, or `*` and `authorization`",
-        problems,
-    );
-    let mut names = Vec::new();
-    for value in list.iter().filter(|v| *v != "*") {
-        if !is_token(value.as_bytes()) {
-            problems.push(Problem::InvalidHeaderName {
-                field: Field::AllowHeaders,
-                value: value.clone(),
-            });
-        } else if is_forbidden_request_header(value) {
-            problems.push(Problem::ForbiddenRequestHeader {
-                value: value.clone(),
-            });
-        } else {
-            names.push(value.as_str());
-        }
-    }
-    AllowedHeaders {
-        any,
-        authorization: names
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case("authorization")),
-        names: NameSet::new(names),
-    }
-}
-
-fn build_expose(
-    list: &[String],
-    credentials: bool,
-    problems: &mut Vec<Problem>,
-) -> Option<HeaderValue> {
-    let any = wildcard(
-        Field::ExposeHeaders,
-        list,
-        |_| false,
-        "write `*` alone, or list names without `*`",
-        problems,
-    );
-    if any {
-        if credentials {
-            problems.push(Problem::AnyExposedHeaderWithCredentials);
-        }
-        return Some(HeaderValue::from_static("*"));
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for value in list {
-        if !is_token(value.as_bytes()) {
-            problems.push(Problem::InvalidHeaderName {
-                field: Field::ExposeHeaders,
-                value: value.clone(),
-            });
-        } else if is_forbidden_response_header(value) {
-            problems.push(Problem::ForbiddenResponseHeader {
-                value: value.clone(),
-            });
-        } else if !names.iter().any(|n| n.eq_ignore_ascii_case(value)) {
-            names.push(value);
-        }
-    }
-    if names.is_empty() {
-        return None;
-    }
-    // Tokens joined by ", " are visible ASCII, so this cannot fail.
-    HeaderValue::from_str(&names.join(", ")).ok()
 }

@@ -66,27 +66,28 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod adapter;
 mod builder;
 #[cfg(feature = "serde")]
 mod config;
+mod decide;
 mod decision;
 mod error;
 mod header;
-mod host;
 mod method;
 mod origin;
 mod policy;
 mod request;
+mod response;
 mod token;
+mod wildcard;
 
 pub use builder::CorsBuilder;
 #[cfg(feature = "serde")]
 pub use config::Config;
-pub use decision::{
-    CorsHeader, Decision, Echo, Echoes, HttpHeaders, OwnedHeaders, Reason, Rejection,
-    ResponseHeaders, Value, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS, STATIC_VALUES,
-};
+pub use decision::{Decision, Reason, Rejection, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS};
 pub use error::{ConfigError, Field, Problem};
 pub use header::{Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES};
 pub use policy::Cors;
-pub use request::{CorsRequest, RequestHeader, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK};
+pub use request::CorsRequest;
+pub use response::{Constant, CorsHeader, Echo, ResponseHeaders, Value};

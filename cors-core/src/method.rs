@@ -6,6 +6,10 @@
 
 use smallvec::SmallVec;
 
+use crate::error::{Field, Problem};
+use crate::token::is_token;
+use crate::wildcard::wildcard;
+
 /// Fetch #cors-safelisted-method: a CORS-safelisted method is `GET`, `HEAD` or `POST` (byte for byte).
 #[inline]
 pub(crate) fn is_safelisted(method: &[u8]) -> bool {
@@ -56,6 +60,41 @@ impl Methods {
                 Methods::AnyReceivable(can_receive) => can_receive(method),
                 Methods::Listed(list) => list.iter().any(|m| **m == *method),
             }
+    }
+}
+
+/// Validates `allow_methods`; every problem found goes to `problems`.
+pub(crate) fn build_methods(list: &[String], problems: &mut Vec<Problem>) -> Methods {
+    let any = wildcard(
+        Field::AllowMethods,
+        list,
+        |_| false,
+        "write `*` alone, or list methods without `*`",
+        problems,
+    );
+    let mut listed: SmallVec<[Box<[u8]>; 4]> = SmallVec::new();
+    for value in list.iter().filter(|v| *v != "*") {
+        if !is_token(value.as_bytes()) {
+            problems.push(Problem::InvalidMethod {
+                value: value.clone(),
+            });
+        } else if is_forbidden(value.as_bytes()) {
+            problems.push(Problem::ForbiddenMethod {
+                value: value.clone(),
+            });
+        } else if let Some(fix) = normalized(value) {
+            problems.push(Problem::MethodNotNormalized {
+                value: value.clone(),
+                fix: fix.to_owned(),
+            });
+        } else if !listed.iter().any(|m| **m == *value.as_bytes()) {
+            listed.push(value.as_bytes().into());
+        }
+    }
+    if any {
+        Methods::Any
+    } else {
+        Methods::Listed(listed)
     }
 }
 

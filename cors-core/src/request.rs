@@ -1,18 +1,13 @@
 //! The few parts of a request that CORS reads, borrowed from the framework's request.
 
-use http::header::{
-    HeaderMap, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
-};
+use std::fmt;
 
-use crate::decision::Echoes;
+use http::header::HeaderValue;
+
 use crate::header::MAX_REQUEST_HEADERS_LINES;
+use crate::response::{Echo, Value};
 
-/// `Access-Control-Request-Private-Network`, sent by Chromium on Private Network Access
-/// preflights.
-pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: http::HeaderName =
-    http::HeaderName::from_static("access-control-request-private-network");
-
-/// A request header CORS reads.
+/// A request header CORS reads. Part of the [adapter kit](crate::adapter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestHeader {
     /// `Origin`
@@ -37,7 +32,7 @@ impl RequestHeader {
     /// The header called `name` (in any case), if it is one CORS reads.
     ///
     /// ```
-    /// use fetch_cors::RequestHeader;
+    /// use fetch_cors::adapter::RequestHeader;
     ///
     /// assert_eq!(RequestHeader::from_name(b"Origin"), Some(RequestHeader::Origin));
     /// assert_eq!(RequestHeader::from_name(b"accept"), None);
@@ -191,49 +186,6 @@ impl<'a> CorsRequest<'a> {
         }
     }
 
-    /// Reads an `http` 1.x request's method and headers.
-    ///
-    /// ```
-    /// use fetch_cors::CorsRequest;
-    /// use http::{HeaderMap, HeaderValue, Method};
-    ///
-    /// let mut headers = HeaderMap::new();
-    /// headers.insert("origin", HeaderValue::from_static("https://app.example.com"));
-    /// let req = CorsRequest::from_http(&Method::GET, &headers);
-    /// assert!(!req.is_preflight());
-    /// ```
-    pub fn from_http(method: &'a http::Method, headers: &'a HeaderMap) -> Self {
-        Self::read_http(method, headers).0
-    }
-
-    /// Reads an `http` 1.x request's method and headers, and keeps the header values a
-    /// decision may echo, for [`ResponseHeaders::to_http`](crate::ResponseHeaders::to_http).
-    ///
-    /// ```
-    /// use fetch_cors::{Cors, CorsRequest};
-    /// use http::{HeaderMap, HeaderValue, Method};
-    ///
-    /// let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
-    /// let mut request = HeaderMap::new();
-    /// request.insert("origin", HeaderValue::from_static("https://app.example.com"));
-    /// let (req, echoes) = CorsRequest::read_http(&Method::GET, &request);
-    /// let mut response = HeaderMap::new();
-    /// cors.decide(&req).headers().to_http(&echoes).write_to(&mut response);
-    /// assert_eq!(response["access-control-allow-origin"], "https://app.example.com");
-    /// assert_eq!(response["vary"], "Origin");
-    /// # Ok::<(), fetch_cors::ConfigError>(())
-    /// ```
-    pub fn read_http(method: &'a http::Method, headers: &'a HeaderMap) -> (Self, Echoes<'a>) {
-        Self::read(method.as_str().as_bytes(), |header| {
-            headers.get_all(match header {
-                RequestHeader::Origin => ORIGIN,
-                RequestHeader::RequestMethod => ACCESS_CONTROL_REQUEST_METHOD,
-                RequestHeader::RequestHeaders => ACCESS_CONTROL_REQUEST_HEADERS,
-                RequestHeader::RequestPrivateNetwork => ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
-            })
-        })
-    }
-
     /// Reads a request from any framework's headers: `lines(header)` gives every line of
     /// one of the four headers CORS reads, as values that are bytes (`http` 0.2 or 1.x header
     /// values, `str`s...). `Origin` is always read; the other three only when the request may
@@ -241,7 +193,8 @@ impl<'a> CorsRequest<'a> {
     /// depends on them. The values a decision may echo are kept in the [`Echoes`].
     ///
     /// ```
-    /// use fetch_cors::{CorsRequest, RequestHeader};
+    /// use fetch_cors::adapter::RequestHeader;
+    /// use fetch_cors::CorsRequest;
     ///
     /// let origin = ["https://app.example.com"];
     /// let (req, echoes) = CorsRequest::read(b"GET", |header| match header {
@@ -327,5 +280,68 @@ impl<'a> CorsRequest<'a> {
             Some(first) if self.request_headers.count == 1 => std::slice::from_ref(first),
             _ => &self.split_request_headers,
         }
+    }
+}
+
+/// The values of the request headers a decision may echo, as found while reading the
+/// request ([`CorsRequest::read`]), so that echoing one clones it (a reference-count bump for
+/// `http`'s values) rather than looking it up again or copying its bytes. `V` is the
+/// framework's header value type: `http` 1.x's by default. Part of the
+/// [adapter kit](crate::adapter).
+pub struct Echoes<'a, V: ?Sized = HeaderValue> {
+    pub(crate) origin: Option<&'a V>,
+    pub(crate) request_method: Option<&'a V>,
+    pub(crate) request_headers: Option<&'a V>,
+}
+
+impl<'a, V: ?Sized> Echoes<'a, V> {
+    /// The value found for the header `echo` repeats (the first line, if there were several).
+    pub fn get(&self, echo: Echo) -> Option<&'a V> {
+        match echo {
+            Echo::Origin => self.origin,
+            Echo::RequestMethod => self.request_method,
+            Echo::RequestHeaders => self.request_headers,
+        }
+    }
+
+    /// For an echo, the request's own value when it holds exactly the bytes to send, so an
+    /// adapter can clone it instead of copying the bytes; `None` otherwise.
+    #[inline]
+    pub fn reuse(&self, value: Value<'_>) -> Option<&'a V>
+    where
+        V: AsRef<[u8]>,
+    {
+        match value {
+            Value::Echo(echo, bytes) => self.get(echo).filter(|v| (*v).as_ref() == bytes),
+            _ => None,
+        }
+    }
+}
+
+impl<V: ?Sized> Default for Echoes<'_, V> {
+    fn default() -> Self {
+        Echoes {
+            origin: None,
+            request_method: None,
+            request_headers: None,
+        }
+    }
+}
+
+impl<V: ?Sized> Clone for Echoes<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V: ?Sized> Copy for Echoes<'_, V> {}
+
+impl<V: ?Sized + fmt::Debug> fmt::Debug for Echoes<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Echoes")
+            .field("origin", &self.origin)
+            .field("request_method", &self.request_method)
+            .field("request_headers", &self.request_headers)
+            .finish()
     }
 }

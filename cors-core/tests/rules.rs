@@ -1,6 +1,7 @@
 //! Every rule of CONTRACT.md and of the core's specification, as a table: a policy (JSON),
 //! a request, and what a user sees (the kind of answer, every header, the reason).
 
+use fetch_cors::adapter::http as http_kit;
 use fetch_cors::{Config, Cors, CorsRequest, Decision, Limit, Reason};
 
 /// What a request gets, in plain strings, for comparison.
@@ -407,24 +408,6 @@ fn rejection_reasons_name_the_value() {
     assert_eq!(owned.value().len(), fetch_cors::MAX_REJECTION_VALUE);
 }
 
-#[test]
-fn header_names_and_static_values_convert_exactly() {
-    use fetch_cors::{CorsHeader, Value};
-    for h in CorsHeader::ALL {
-        assert_eq!(h.header_name().as_str(), h.as_str());
-    }
-    for s in [
-        "*",
-        "true",
-        "Origin",
-        VARY_PF,
-        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
-        "not one of the constants",
-    ] {
-        assert_eq!(Value::Static(s).to_header_value().as_bytes(), s.as_bytes());
-    }
-}
-
 /// An `http` 1.x header map of these lines, in order (a name given twice gets two lines).
 fn header_map(lines: &[(&'static str, &'static str)]) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();
@@ -435,14 +418,14 @@ fn header_map(lines: &[(&'static str, &'static str)]) -> http::HeaderMap {
 }
 
 #[test]
-fn from_http_reads_preflight_headers_only_for_options() {
+fn the_http_reader_reads_preflight_headers_only_for_options() {
     use http::Method;
     let cors = policy(EXACT);
     let headers = header_map(&[
         ("origin", "https://app.example.com"),
         ("access-control-request-method", "PUT"),
     ]);
-    let get = CorsRequest::from_http(&Method::GET, &headers);
+    let get = http_kit::read(&Method::GET, &headers).0;
     assert!(!get.may_be_preflight());
     assert!(matches!(
         cors.decide(&get),
@@ -451,7 +434,7 @@ fn from_http_reads_preflight_headers_only_for_options() {
             ..
         }
     ));
-    let options = CorsRequest::from_http(&Method::OPTIONS, &headers);
+    let options = http_kit::read(&Method::OPTIONS, &headers).0;
     assert!(options.is_preflight());
     assert!(matches!(
         cors.decide(&options),
@@ -459,7 +442,7 @@ fn from_http_reads_preflight_headers_only_for_options() {
     ));
 }
 
-/// `to_http` + `write_to` (and `write_http`): every header of the fullest preflight answer
+/// `own` + `write_to` (and `write`): every header of the fullest preflight answer
 /// (credentials, private network, max-age, a split header list) arrives in an `http` header
 /// map, echoes share the request's bytes, and `Vary` is appended beside the handler's.
 #[test]
@@ -482,10 +465,9 @@ fn http_headers_carry_every_header_of_the_fullest_answers() {
         ("access-control-request-headers", "x-b"),
         ("access-control-request-private-network", "true"),
     ]);
-    let (req, echoes) = CorsRequest::read_http(&Method::OPTIONS, &request);
+    let (req, echoes) = http_kit::read(&Method::OPTIONS, &request);
     let decision = cors.decide(&req);
-    let http = decision.headers().to_http(&echoes);
-    assert_eq!(http.len(), 8 - 1, "all but expose-headers");
+    let http = http_kit::own(decision.headers(), &echoes);
     let mut response = HeaderMap::new();
     response.insert("vary", HeaderValue::from_static("accept-encoding"));
     http.write_to(&mut response);
@@ -519,22 +501,19 @@ fn http_headers_carry_every_header_of_the_fullest_answers() {
         ]
     );
     assert!(response.get("access-control-expose-headers").is_none());
-    // `write_http` writes the same, without the owned copy (four owned values here: two of
+    // `write` writes the same, without the owned copy (four owned values here: two of
     // them past `HttpHeaders`' inline room).
     let mut direct = HeaderMap::new();
     direct.insert("vary", HeaderValue::from_static("accept-encoding"));
-    decision.headers().write_http(&echoes, &mut direct);
+    http_kit::write(decision.headers(), &echoes, &mut direct);
     assert_eq!(direct, response);
 
     // The actual request: origin, credentials, exposed headers and `Vary: Origin`; a
     // handler's own `access-control-*` header is replaced.
-    let (req, echoes) = CorsRequest::read_http(&Method::GET, &request);
+    let (req, echoes) = http_kit::read(&Method::GET, &request);
     let mut response = HeaderMap::new();
     response.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    cors.decide(&req)
-        .headers()
-        .to_http(&echoes)
-        .write_to(&mut response);
+    http_kit::own(cors.decide(&req).headers(), &echoes).write_to(&mut response);
     assert_eq!(response.len(), 4);
     assert_eq!(
         response["access-control-allow-origin"],

@@ -175,6 +175,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use fetch_cors::adapter;
 use fetch_cors::{ConfigError, CorsRequest, Decision, ResponseHeaders, Value};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
@@ -443,17 +444,17 @@ fn read<'r>(req: &'r Request<'_>) -> CorsRequest<'r> {
 /// Writes the decision's headers: `Vary` beside the handler's, every other one replacing
 /// any of that name.
 fn write_headers<'r>(res: &mut Response<'r>, headers: &ResponseHeaders<'r>) {
-    for (name, value) in headers.iter_lasting() {
+    for (name, value) in adapter::lasting(headers) {
         let value: Cow<'r, str> = match value {
-            Some(Value::Static(s)) => Cow::Borrowed(s),
+            Some(Value::Constant(constant)) => Cow::Borrowed(constant.as_str()),
             // Both borrow for the request's lifetime: the policy from managed state, the echo
             // from the request's own header line.
             Some(Value::Policy(value) | Value::Built(value)) => text(value.as_bytes()),
             Some(Value::Echo(_, bytes)) => text(bytes),
             // Built for this request alone, inside the decision: it has to be copied.
-            None => {
-                Cow::Owned(text(headers.built().map_or(&[][..], |v| v.as_bytes())).into_owned())
-            }
+            None => Cow::Owned(
+                text(adapter::built(headers).map_or(&[][..], |v| v.as_bytes())).into_owned(),
+            ),
         };
         let header = Header::new(name.as_str(), value);
         if name.is_appended() {

@@ -146,7 +146,8 @@ use std::fmt::Display;
 use std::future::ready;
 use std::thread::LocalKey;
 
-use fetch_cors::{CorsRequest, Decision, HttpHeaders};
+use fetch_cors::adapter::http::{self as kit, HttpHeaders};
+use fetch_cors::{CorsRequest, Decision};
 use http::{HeaderMap, Method, StatusCode};
 use warp::log::Info;
 use warp::reply::Response;
@@ -239,7 +240,7 @@ pub fn rejection(
        + Sync
        + 'static {
     read_request(&REJECTION, move |method, headers| {
-        let decision = cors.decide(&CorsRequest::from_http(method, headers));
+        let decision = cors.decide(&kit::read(method, headers).0);
         decision.rejection().cloned().map(Rejection::into_owned)
     })
     .map(Option::flatten)
@@ -354,25 +355,23 @@ mod sealed {
 /// Answers a preflight the policy answers itself (an empty body, the policy's status and
 /// headers); `None` for any other request, which the second branch of [`wrap`] decides.
 fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response> {
-    let (request, echoes) = CorsRequest::read_http(method, headers);
+    let (request, echoes) = kit::read(method, headers);
     let decision = cors.decide(&request);
     let status = decision.respond_now()?;
     log_rejection(&decision, method);
     let mut response = status.into_response();
-    decision
-        .headers()
-        .write_http(&echoes, response.headers_mut());
+    kit::write(decision.headers(), &echoes, response.headers_mut());
     Some(response)
 }
 
 /// The headers to add to the filter's response.
 fn forward(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
-    let (request, echoes) = CorsRequest::read_http(method, headers);
+    let (request, echoes) = kit::read(method, headers);
     let decision = cors.decide(&request);
     log_rejection(&decision, method);
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
-    decision.headers().to_http(&echoes)
+    kit::own(decision.headers(), &echoes)
 }
 
 /// Logs why the policy refused the request, if it did. Each request is logged once: by

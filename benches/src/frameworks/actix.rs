@@ -80,7 +80,7 @@ pub fn peer_app(policy: Policy) -> App<impl AppFactory> {
 /// The app behind fetch-cors-actix.
 pub fn ours_app(policy: Policy) -> App<impl AppFactory> {
     App::new()
-        .wrap(fetch_cors_actix::Cors::new(policy.cors()))
+        .wrap(fetch_cors_actix::CorsMiddleware::new(policy.cors()))
         .route("/", web::get().to(handler))
 }
 

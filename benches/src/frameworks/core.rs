@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use fetch_cors::{Cors, CorsRequest, RequestHeader};
+use fetch_cors::adapter::RequestHeader;
+use fetch_cors::{Cors, CorsRequest};
 
 use super::{Answer, Measurement, Run};
 use crate::{Policy, Scenario};
@@ -60,7 +61,7 @@ impl Core {
         let prepared = self.prepare(scenario);
         let measurement = Measurement::start(count_allocations);
         for _ in 0..iters {
-            black_box(black_box(&prepared).decide_once());
+            black_box(&prepared).decide_once();
         }
         measurement.stop()
     }
@@ -97,12 +98,11 @@ impl Prepared<'_> {
     /// Decides one request: fills a [`CorsRequest`] from the header lines and asks the
     /// policy, as an adapter does.
     #[inline]
-    pub fn decide_once(&self) -> usize {
+    pub fn decide_once(&self) {
         let mut req = CorsRequest::new(black_box(self.method).as_bytes());
         for &(header, value) in &self.headers {
             req.add(header, black_box(value).as_bytes());
         }
-        let decision = self.cors.decide(&req);
-        black_box(decision.headers().len())
+        black_box(&self.cors.decide(&req));
     }
 }
