@@ -3,20 +3,12 @@
 //!
 //!     conformance-axum --config <policy.json> [--port <n>]
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use cors_conformance::server;
 use fetch_cors_axum::CorsLayer;
-use tokio::sync::Notify;
-
-/// How long in-flight requests may run after SIGTERM/SIGINT before the process exits anyway,
-/// so that a client holding a half-sent request cannot keep the server alive.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// The handler behind the policy: every path but the two exceptions, every method.
 async fn handler() -> Response {
@@ -51,29 +43,6 @@ async fn fail() -> Result<&'static str, Failure> {
     Err(Failure)
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    // Without a SIGTERM handler the default action (exit) still applies.
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-}
-
 #[tokio::main]
 async fn main() {
     let (cors, addr) = server::setup();
@@ -86,30 +55,13 @@ async fn main() {
         .fallback(handler)
         .layer(CorsLayer::new(cors));
 
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => server::exit_with_error(&format!("cannot bind {addr}: {e}")),
-    };
-    let local = match listener.local_addr() {
-        Ok(local) => local,
-        Err(e) => server::exit_with_error(&format!("cannot read the bound address: {e}")),
-    };
-    // The listener accepts (into its backlog) from here on.
-    server::announce(local);
+    let listener = server::listen(addr).await;
 
-    let signalled = Arc::new(Notify::new());
-    let notify = Arc::clone(&signalled);
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        notify.notify_one();
+    let served = server::serve_until_signal(|shutdown| {
+        axum::serve(listener, app).with_graceful_shutdown(shutdown)
     });
-    tokio::select! {
-        result = serve => {
-            if let Err(e) = result {
-                eprintln!("error: {e}");
-                std::process::exit(1);
-            }
-        }
-        _ = async { signalled.notified().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
+    if let Some(Err(e)) = served.await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
 }

@@ -3,16 +3,10 @@
 //!
 //!     conformance-warp --config <policy.json> [--port <n>]
 
-use std::time::Duration;
-
 use cors_conformance::server;
 use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::path::FullPath;
 use warp::{Filter, Rejection, Reply};
-
-/// How long in-flight requests may run after SIGTERM/SIGINT before the process exits anyway,
-/// so that a client holding a half-sent request cannot keep the server alive.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// The handler behind the policy: every path but the two exceptions, every method.
 fn handler() -> Response<&'static str> {
@@ -62,29 +56,6 @@ fn routed() -> impl Filter<Extract = (), Error = Rejection> + Clone {
         .untuple_one()
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    // Without a SIGTERM handler the default action (exit) still applies.
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-}
-
 #[tokio::main]
 async fn main() {
     let (cors, addr) = server::setup();
@@ -97,28 +68,13 @@ async fn main() {
     let routes = error.or(routed().map(handler));
     let routes = fetch_cors_warp::wrap(cors, routes);
 
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => server::exit_with_error(&format!("cannot bind {addr}: {e}")),
-    };
-    let local = match listener.local_addr() {
-        Ok(local) => local,
-        Err(e) => server::exit_with_error(&format!("cannot read the bound address: {e}")),
-    };
-    // The listener accepts (into its backlog) from here on.
-    server::announce(local);
+    let listener = server::listen(addr).await;
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serve = warp::serve(routes)
-        .incoming(listener)
-        .graceful(async {
-            let _ = stopped.await;
-        })
-        .run();
-    let server = tokio::spawn(serve);
-    shutdown_signal().await;
-    let _ = stop.send(());
-    // Graceful shutdown closes idle keep-alive connections at once; a request still in
-    // flight gets a short grace period.
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, server).await;
+    server::serve_until_signal(|shutdown| {
+        warp::serve(routes)
+            .incoming(listener)
+            .graceful(shutdown)
+            .run()
+    })
+    .await;
 }

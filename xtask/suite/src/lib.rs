@@ -12,6 +12,8 @@
 //! - [`check`] compares a response with a case's expectations.
 //! - [`runner`] starts one server per policy, runs its cases, and stops it
 //!   ([`run`] is the entry point); [`report`] holds the outcome.
+//! - [`process`] starts a server binary, waits for its `listening on` line and stops
+//!   it: the runner, the soak and the browser tests share it.
 //! - [`server`] is the plumbing the example servers share.
 //!
 //! # Policies
@@ -88,6 +90,7 @@ pub mod alloc;
 pub mod case;
 pub mod check;
 pub mod client;
+pub mod process;
 pub mod report;
 pub mod runner;
 pub mod server;

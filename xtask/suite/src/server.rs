@@ -1,6 +1,8 @@
 //! What the four `conformance-<fw>` example servers share, so that each stays a
 //! translation of the same few lines into its framework: the command line, loading
-//! the policy, the `listening on` line, and the handler's fixed answer.
+//! the policy, the `listening on` line, the handler's fixed answer, and, for the
+//! servers that run on tokio and handle signals themselves, binding the listener
+//! ([`listen`]) and serving until SIGTERM or SIGINT ([`serve_until_signal`]).
 //!
 //! A server built on it reads, in any framework:
 //!
@@ -17,11 +19,16 @@
 //! ```
 
 use std::ffi::OsString;
+use std::future::{Future, IntoFuture};
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use fetch_cors::{Config, Cors};
+use tokio::sync::Notify;
 
 /// The headers the handler puts on every answer it gives. `x-handler` tells a test
 /// the request got past the CORS layer; the handler's own `vary` shows whether the
@@ -187,6 +194,74 @@ pub fn announce(addr: SocketAddr) {
     // If stdout is gone nobody is waiting for the line, and serving is still right.
     let _ = writeln!(stdout, "listening on http://127.0.0.1:{}", addr.port());
     let _ = stdout.flush();
+}
+
+/// Binds a tokio listener on `addr` and [`announce`]s it: the listener accepts (into its
+/// backlog) from here on, before the framework serves. Exits with status 2 and one line on
+/// stderr if it cannot.
+pub async fn listen(addr: SocketAddr) -> tokio::net::TcpListener {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => exit_with_error(&format!("cannot bind {addr}: {e}")),
+    };
+    match listener.local_addr() {
+        Ok(local) => announce(local),
+        Err(e) => exit_with_error(&format!("cannot read the bound address: {e}")),
+    }
+    listener
+}
+
+/// How long requests in flight may run after SIGTERM/SIGINT before the process exits
+/// anyway, so that a client holding a half-sent request cannot keep the server alive
+/// (the contract asks for a prompt exit).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// The future [`serve_until_signal`] hands a framework's graceful shutdown.
+pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Serves until SIGTERM or SIGINT, for a server on tokio: `serve` wires the [`Shutdown`]
+/// future it is given into its framework's graceful shutdown, which closes idle
+/// keep-alive connections at once; requests still in flight then get [`SHUTDOWN_GRACE`].
+/// The server's own outcome, or `None` if the grace period ran out first.
+pub async fn serve_until_signal<S>(serve: impl FnOnce(Shutdown) -> S) -> Option<S::Output>
+where
+    S: IntoFuture,
+{
+    let signalled = Arc::new(Notify::new());
+    let notify = Arc::clone(&signalled);
+    let serving = serve(Box::pin(async move {
+        shutdown_signal().await;
+        notify.notify_one();
+    }));
+    tokio::select! {
+        outcome = serving.into_future() => Some(outcome),
+        _ = async {
+            signalled.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => None,
+    }
+}
+
+/// Resolves on SIGTERM (how a service manager, and the runner, stop a server) or SIGINT
+/// (Ctrl-C). actix-web and Rocket listen for both signals themselves and need no such
+/// future.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            // Without a SIGTERM handler the default action (exit) still applies.
+            let _ = interrupt.await;
+            return;
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// Prints `error: <message>` as one line on stderr and exits with status 2.
