@@ -83,9 +83,9 @@
 //! middleware is built) or are clones of the request's own header values, and the
 //! response future is a plain state machine, not a boxed future. The exceptions:
 //!
-//! - a refused actual request: its [`Rejection`](fetch_cors::Rejection) is copied (one
-//!   allocation) into the request extensions, which box it (one more) and, for the first
-//!   value a request stores, allocate their table;
+//! - a refused actual request: its [`Rejection`] is copied (one allocation) into the request
+//!   extensions, which box it (one more) and, for the first value a request stores, allocate
+//!   their table;
 //! - a preflight whose `Access-Control-Request-Headers` came split over lines or with
 //!   empty elements, which the core rebuilds and the middleware copies;
 //! - an error returned by inner middleware (rather than a response), which gets a boxed
@@ -105,7 +105,7 @@ use std::task::{ready, Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use fetch_cors::adapter::{self, Echoes, OwnedHeaders, RequestHeader};
@@ -275,7 +275,12 @@ where
 fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_, HeaderValue>) {
     let headers = req.headers();
     CorsRequest::read(req.method().as_str().as_bytes(), |header| {
-        headers.get_all(&REQUEST_NAMES[header as usize])
+        headers.get_all(match header {
+            RequestHeader::Origin => header::ORIGIN,
+            RequestHeader::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
+            RequestHeader::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
+            RequestHeader::RequestPrivateNetwork => ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK,
+        })
     })
 }
 
@@ -323,26 +328,28 @@ impl Shared {
     }
 }
 
-/// The names of the request headers CORS reads, indexed by [`RequestHeader`], as actix-web
-/// names built at compile time.
-static REQUEST_NAMES: [HeaderName; RequestHeader::ALL.len()] = [
-    HeaderName::from_static(RequestHeader::ALL[0].as_str()),
-    HeaderName::from_static(RequestHeader::ALL[1].as_str()),
-    HeaderName::from_static(RequestHeader::ALL[2].as_str()),
-    HeaderName::from_static(RequestHeader::ALL[3].as_str()),
-];
+/// A CORS header's name as an actix-web constant: no parsing, no comparison with the
+/// standard names at run time. Exhaustive, so a header the core adds fails to compile here.
+fn header_name(name: CorsHeader) -> HeaderName {
+    match name {
+        CorsHeader::AllowOrigin => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        CorsHeader::AllowCredentials => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        CorsHeader::AllowMethods => header::ACCESS_CONTROL_ALLOW_METHODS,
+        CorsHeader::AllowHeaders => header::ACCESS_CONTROL_ALLOW_HEADERS,
+        CorsHeader::MaxAge => header::ACCESS_CONTROL_MAX_AGE,
+        CorsHeader::AllowPrivateNetwork => ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+        CorsHeader::ExposeHeaders => header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        CorsHeader::Vary => header::VARY,
+    }
+}
 
-/// The names of the CORS response headers, indexed by [`CorsHeader`].
-static RESPONSE_NAMES: [HeaderName; CorsHeader::ALL.len()] = [
-    HeaderName::from_static(CorsHeader::ALL[0].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[1].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[2].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[3].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[4].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[5].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[6].as_str()),
-    HeaderName::from_static(CorsHeader::ALL[7].as_str()),
-];
+/// `Access-Control-Allow-Private-Network`, which actix-web has no constant for.
+const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static(CorsHeader::AllowPrivateNetwork.as_str());
+
+/// `Access-Control-Request-Private-Network`, which actix-web has no constant for.
+const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: HeaderName =
+    HeaderName::from_static(RequestHeader::RequestPrivateNetwork.as_str());
 
 /// The core's constant values, indexed by [`Constant`], as actix-web values built at compile
 /// time (`from_static` at run time would check every byte again, per request).
@@ -367,11 +374,10 @@ fn write_headers(headers: Headers, map: &mut HeaderMap) {
 /// lists must stay); every other header replaces any the handler set, since the policy is
 /// the authority on them.
 fn put(map: &mut HeaderMap, name: CorsHeader, value: HeaderValue) {
-    let header = RESPONSE_NAMES[name as usize].clone();
     if name.is_appended() {
-        map.append(header, value);
+        map.append(header_name(name), value);
     } else {
-        map.insert(header, value);
+        map.insert(header_name(name), value);
     }
 }
 

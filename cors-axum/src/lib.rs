@@ -61,6 +61,59 @@
 //!   instead of the layer's answer. (A preflight that reaches the layer through a route's
 //!   method fallback gets axum's `Allow` header beside the CORS ones; it does no harm.)
 //!
+//! The `route_layer` pitfall, run: a page that calls a path the router does not know gets a
+//! CORS error in the browser, not the 404, because no CORS header reaches it; and its
+//! preflight to such a path is axum's 404, not the layer's answer.
+//!
+//! ```
+//! use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
+//! use fetch_cors_axum::{Cors, CorsLayer};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cors = Cors::builder()
+//!     .allow_origin("https://app.example.com")
+//!     .allow_methods(["PUT"])
+//!     .build()?;
+//! let routes = || Router::new().route("/items", get(|| async { "items" }));
+//! let preflight = |path: &str| {
+//!     Request::options(path)
+//!         .header("origin", "https://app.example.com")
+//!         .header("access-control-request-method", "PUT")
+//!         .body(Body::empty())
+//! };
+//! let actual = |path: &str| {
+//!     Request::get(path)
+//!         .header("origin", "https://app.example.com")
+//!         .body(Body::empty())
+//! };
+//!
+//! // Right: `layer` sees every request, the router's 404 included.
+//! let app = routes().layer(CorsLayer::new(cors.clone())).with_state::<()>(());
+//! let response = app.clone().oneshot(preflight("/nowhere")?).await?;
+//! assert_eq!(response.status(), StatusCode::NO_CONTENT);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//! let response = app.oneshot(actual("/nowhere")?).await?;
+//! assert_eq!(response.status(), StatusCode::NOT_FOUND);
+//! assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+//!
+//! // Wrong: `route_layer` runs only when a route matches the path.
+//! let app = routes().route_layer(CorsLayer::new(cors)).with_state::<()>(());
+//! let response = app.clone().oneshot(preflight("/nowhere")?).await?;
+//! assert_eq!(response.status(), StatusCode::NOT_FOUND);
+//! assert!(!response.headers().contains_key("access-control-allow-origin"));
+//! let response = app.clone().oneshot(actual("/nowhere")?).await?;
+//! assert_eq!(response.status(), StatusCode::NOT_FOUND);
+//! assert!(!response.headers().contains_key("access-control-allow-origin"));
+//! // On a known path it does run, through the route's method fallback, so a preflight to
+//! // `/items` (which has no `OPTIONS` handler) is still the layer's answer.
+//! let response = app.oneshot(preflight("/items")?).await?;
+//! assert_eq!(response.status(), StatusCode::NO_CONTENT);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Handler errors need nothing special: an axum handler's error becomes a response (a 500,
 //! say) through [`IntoResponse`] like any other, and the layer adds headers to it. Only an
 //! `Err` from a fallible inner tower service carries no response to add them to; axum's

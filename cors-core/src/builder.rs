@@ -216,13 +216,18 @@ impl CorsBuilder {
         self
     }
 
-    /// Sends `Access-Control-Max-Age` with this many seconds (0..=86400).
+    /// Sends `Access-Control-Max-Age` with this many seconds (0..=86400). Without it, browsers
+    /// keep a preflight's answer 5 seconds ([Fetch, CORS-preflight fetch,
+    /// step 7.9](https://fetch.spec.whatwg.org/#cors-preflight-fetch)); with it, that many
+    /// seconds up to a limit of their own (step 7.10).
     pub fn max_age(mut self, seconds: u64) -> Self {
         self.max_age = Some(i64::try_from(seconds).unwrap_or(i64::MAX));
         self
     }
 
-    /// The status of an accepted preflight (200..=299; 204 unless set).
+    /// The status of an accepted preflight (200..=299, an ok status as
+    /// [Fetch, CORS-preflight fetch, step 7](https://fetch.spec.whatwg.org/#cors-preflight-fetch)
+    /// requires; 204 unless set).
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.preflight_status = Some(i64::from(status));
         self

@@ -1,9 +1,10 @@
 //! The CORS protocol, server side: what the policy answers to each request, step by step as
-//! the Fetch standard describes it ([Fetch, CORS protocol](https://fetch.spec.whatwg.org/#http-cors-protocol)).
-//! A reader of Fetch finds each check here under the step it mirrors: the browser's checks in
-//! [CORS check](https://fetch.spec.whatwg.org/#cors-check) and
-//! [CORS-preflight fetch](https://fetch.spec.whatwg.org/#cors-preflight-fetch), made first by
-//! the server so that a refusal is visible as such.
+//! the Fetch standard describes it
+//! ([Fetch, CORS protocol](https://fetch.spec.whatwg.org/#http-cors-protocol)). A reader of
+//! Fetch finds each check here under the step it mirrors: the browser's checks in
+//! [CORS check](https://fetch.spec.whatwg.org/#cors-check) (steps 1-8) and
+//! [CORS-preflight fetch](https://fetch.spec.whatwg.org/#cors-preflight-fetch) (step 7), made
+//! first by the server so that a refusal is visible as such.
 
 use http::HeaderValue;
 
@@ -37,16 +38,17 @@ impl Cors {
         matches!(self.policy.origins, Origins::Any)
     }
 
-    /// Fetch #http-responses: the origin must be allowed, and be one
-    /// well-formed value.
+    /// [Fetch, HTTP responses](https://fetch.spec.whatwg.org/#http-responses): the origin must
+    /// be allowed, and be one well-formed value.
     fn check_origin<'a>(&self, req: &CorsRequest<'a>) -> Result<Value<'a>, Rejection<'a>> {
         // Two `Origin` lines are not a serialized origin; browsers never send them.
         let Some(origin) = req.origin.single() else {
             return Err(Rejection::new(Reason::MultipleOrigins, b""));
         };
         match self.policy.origins.check(origin) {
-            // Fetch #http-responses: `*` for requests without credentials; otherwise the request's
-            // `Origin`, byte for byte (#cors-check compares it byte for byte).
+            // Fetch #http-responses: `*` for requests without credentials (Fetch #cors-check
+            // step 3); otherwise the request's `Origin`, byte for byte (Fetch #cors-check step 4
+            // compares it byte for byte).
             Ok(()) if self.is_any_origin() => Ok(Value::Constant(Constant::Any)),
             Ok(()) => Ok(Value::Echo(Echo::Origin, origin)),
             Err(origin::Refusal::NotSerialized) => {
@@ -70,14 +72,15 @@ impl Cors {
                 headers.push(CorsHeader::ExposeHeaders, Value::Policy(expose));
             }
         } else {
-            // Fetch #cors-protocol-and-http-caches: the answer to a CORS request from an allowed origin would
-            // differ, so caches must key on `Origin` even here.
+            // Fetch #cors-protocol-and-http-caches: the answer to a CORS request from an
+            // allowed origin would differ, so caches must key on `Origin` even here.
             headers.push(CorsHeader::Vary, Value::Constant(Constant::VaryOrigin));
         }
         Decision::NotCors(headers)
     }
 
-    /// Fetch #http-responses: the response to a CORS request that is not a preflight.
+    /// [Fetch, HTTP responses](https://fetch.spec.whatwg.org/#http-responses): the response to
+    /// a CORS request that is not a preflight.
     fn handle_actual<'a>(&'a self, req: &CorsRequest<'a>) -> Decision<'a> {
         let mut headers = ResponseHeaders::default();
         match self.check_origin(req) {
@@ -104,8 +107,9 @@ impl Cors {
             }
             Err(rejection) => {
                 // Go on without CORS headers: the browser, not the server, withholds the
-                // response (Fetch #cors-check fails). `Vary` still, since an allowed
-                // origin would have got another answer.
+                // response (Fetch #cors-check step 2 fails it, for want of
+                // `Access-Control-Allow-Origin`). `Vary` still, since an allowed origin would
+                // have got another answer.
                 headers.push(CorsHeader::Vary, Value::Constant(Constant::VaryOrigin));
                 Decision::Actual {
                     headers,
@@ -125,22 +129,24 @@ impl Cors {
 
     fn reject_preflight<'a>(&self, rejection: Rejection<'a>) -> Decision<'a> {
         let mut headers = ResponseHeaders::default();
-        // Fetch #cors-protocol-and-http-caches: a preflight's answer depends on all three headers, so it varies
-        // on them whether accepted or not.
+        // Fetch #cors-protocol-and-http-caches: a preflight's answer depends on all three
+        // headers, so it varies on them whether accepted or not.
         headers.push(CorsHeader::Vary, Value::Constant(self.preflight_vary()));
         Decision::PreflightRejected { headers, rejection }
     }
 
-    /// Fetch #http-responses and #cors-preflight-fetch: what the browser checks, the server
-    /// checks first, so a refused preflight is visible as such.
+    /// [Fetch, HTTP responses](https://fetch.spec.whatwg.org/#http-responses) and
+    /// [Fetch, CORS-preflight fetch, step 7](https://fetch.spec.whatwg.org/#cors-preflight-fetch):
+    /// what the browser checks, the server checks first, so a refused preflight is visible as
+    /// such.
     fn handle_preflight<'a>(&'a self, req: &CorsRequest<'a>) -> Decision<'a> {
         let allow_origin = match self.check_origin(req) {
             Ok(value) => value,
             Err(rejection) => return self.reject_preflight(rejection),
         };
 
-        // Fetch #cors-preflight-fetch, the method check: the method the browser will send. One line, a token, not
-        // forbidden, and allowed (a safelisted method always is).
+        // Fetch #cors-preflight-fetch step 7.5: the method the browser will send. One line, a
+        // token, not forbidden, and allowed (a safelisted method always is).
         let Some(requested_method) = req.request_method.single() else {
             return self.reject_preflight(Rejection::new(
                 Reason::MultipleRequestMethods,
@@ -163,7 +169,7 @@ impl Cors {
             return self.reject_preflight(Rejection::new(reason, requested_method));
         }
 
-        // Fetch #cors-preflight-fetch, the header checks: every requested name must be allowed.
+        // Fetch #cors-preflight-fetch steps 7.6-7.7: every requested name must be allowed.
         let lines = req.request_headers_lines();
         let requested =
             match check_requested(lines, req.request_headers.count, &self.policy.headers) {
@@ -193,14 +199,15 @@ impl Cors {
             );
         }
         // Echo the method rather than list the policy's: it works with and without
-        // credentials (where `*` would be read literally), and reveals nothing the page
-        // did not ask about.
+        // credentials (where `*` would be read literally, Fetch #cors-preflight-fetch
+        // step 7.5), and reveals nothing the page did not ask about.
         headers.push(
             CorsHeader::AllowMethods,
             Value::Echo(Echo::RequestMethod, requested_method),
         );
         // Likewise echo the requested names, each of which was checked above; `*` would
-        // neither cover `authorization` nor work with credentials (Fetch #cors-preflight-fetch, the header checks).
+        // neither cover `authorization` (Fetch #cors-preflight-fetch step 7.6) nor work with
+        // credentials (step 7.7).
         if requested.names > 0 {
             if requested.echo_as_is {
                 headers.push(
@@ -218,6 +225,8 @@ impl Cors {
                 );
             }
         }
+        // Fetch #cors-preflight-fetch steps 7.8-7.10: without it the browser keeps the answer
+        // 5 seconds; with it, that many seconds up to a limit of the browser's own.
         if let Some(max_age) = &self.policy.max_age {
             headers.push(CorsHeader::MaxAge, Value::Policy(max_age));
         }

@@ -9,9 +9,10 @@ use http::StatusCode;
 use crate::header::Limit;
 use crate::response::ResponseHeaders;
 
-/// Status of a rejected preflight. Any status outside 200..=299 fails a preflight (Fetch
-/// #cors-preflight-fetch requires an ok status); 403 also tells a person reading logs or dev
-/// tools that the server refused, rather than that a route is missing.
+/// Status of a rejected preflight. Any status outside 200..=299 fails a preflight
+/// ([Fetch, CORS-preflight fetch, step 7](https://fetch.spec.whatwg.org/#cors-preflight-fetch)
+/// requires an [ok status](https://fetch.spec.whatwg.org/#ok-status)); 403 also tells a person
+/// reading logs or dev tools that the server refused, rather than that a route is missing.
 pub const PREFLIGHT_REJECTED_STATUS: StatusCode = StatusCode::FORBIDDEN;
 
 /// Why a request's origin, method or headers were refused.
@@ -162,7 +163,8 @@ pub enum Decision<'a> {
     NotCors(ResponseHeaders<'a>),
     /// A CORS request that is not a preflight. Go on to the handler, then add the headers.
     /// When the origin is refused, the headers hold only `Vary` and the browser withholds
-    /// the response from the page (Fetch #cors-check).
+    /// the response from the page (no `Access-Control-Allow-Origin`:
+    /// [Fetch, CORS check, step 2](https://fetch.spec.whatwg.org/#cors-check)).
     Actual {
         /// The headers to add.
         headers: ResponseHeaders<'a>,

@@ -172,7 +172,9 @@ pub enum Problem {
         /// The method as configured.
         value: String,
     },
-    /// A forbidden method (Fetch: CONNECT, TRACE, TRACK), which no browser ever sends.
+    /// A forbidden method (`CONNECT`, `TRACE`, `TRACK`:
+    /// [Fetch, forbidden method](https://fetch.spec.whatwg.org/#forbidden-method)), which no
+    /// browser ever sends.
     #[error("allow_methods: `{value}` is a forbidden method that browsers never send; remove it")]
     ForbiddenMethod {
         /// The method as configured.

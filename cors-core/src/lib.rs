@@ -2,8 +2,8 @@
 //!
 //! A pure, synchronous CORS decision engine that follows the
 //! [Fetch standard](https://fetch.spec.whatwg.org/#http-cors-protocol). It owns every CORS
-//! rule; the framework adapters (`fetch-cors-actix`, `fetch-cors-axum`, `fetch-cors-rocket`, `fetch-cors-warp`) only
-//! translate requests to it and write back the headers it returns.
+//! rule; the framework adapters (`fetch-cors-actix`, `fetch-cors-axum`, `fetch-cors-rocket`,
+//! `fetch-cors-warp`) only translate requests to it and write back the headers it returns.
 //!
 //! 1. Build a [`Cors`] policy once with [`Cors::builder`] (or from a config file through
 //!    `Config`, with the `serde` feature). Every mistake is a [`ConfigError`] naming the

@@ -2,7 +2,8 @@
 //!
 //! Methods are case-sensitive (RFC 9110 §9.1), and Fetch compares them byte for byte, after
 //! normalising only DELETE, GET, HEAD, OPTIONS, POST and PUT on the browser's side
-//! (Fetch #concept-method-normalize). So `patch` is not `PATCH`.
+//! ([Fetch, normalize a method](https://fetch.spec.whatwg.org/#concept-method-normalize)). So
+//! `patch` is not `PATCH`.
 
 use smallvec::SmallVec;
 
@@ -10,14 +11,16 @@ use crate::error::{Field, Problem};
 use crate::token::is_token;
 use crate::wildcard::wildcard;
 
-/// Fetch #cors-safelisted-method: a CORS-safelisted method is `GET`, `HEAD` or `POST` (byte for byte).
+/// [Fetch, CORS-safelisted method](https://fetch.spec.whatwg.org/#cors-safelisted-method): a
+/// CORS-safelisted method is `GET`, `HEAD` or `POST` (byte for byte).
 #[inline]
 pub(crate) fn is_safelisted(method: &[u8]) -> bool {
     matches!(method, b"GET" | b"HEAD" | b"POST")
 }
 
-/// Fetch #forbidden-method: a forbidden method is a byte-case-insensitive match for `CONNECT`,
-/// `TRACE` or `TRACK`. Browsers never send one, so a policy never allows one.
+/// [Fetch, forbidden method](https://fetch.spec.whatwg.org/#forbidden-method): a forbidden
+/// method is a byte-case-insensitive match for `CONNECT`, `TRACE` or `TRACK`. Browsers never
+/// send one, so a policy never allows one.
 #[inline]
 pub(crate) fn is_forbidden(method: &[u8]) -> bool {
     [&b"CONNECT"[..], b"TRACE", b"TRACK"]
@@ -25,8 +28,8 @@ pub(crate) fn is_forbidden(method: &[u8]) -> bool {
         .any(|f| method.eq_ignore_ascii_case(f))
 }
 
-/// Fetch #concept-method-normalize: what a browser sends for `method`, when it rewrites
-/// it; `None` when it sends it as written.
+/// [Fetch, normalize a method](https://fetch.spec.whatwg.org/#concept-method-normalize): what
+/// a browser sends for `method`, when it rewrites it; `None` when it sends it as written.
 pub(crate) fn normalized(method: &str) -> Option<&'static str> {
     ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]
         .into_iter()
@@ -52,7 +55,7 @@ impl Methods {
     /// Whether a preflight may ask for `method` (a token, not forbidden).
     #[inline]
     pub(crate) fn allows(&self, method: &[u8]) -> bool {
-        // Fetch #cors-preflight-fetch, the method check: a safelisted method needs no
+        // Fetch #cors-preflight-fetch step 7.5: a safelisted method needs no
         // Access-Control-Allow-Methods entry, so it is always allowed.
         is_safelisted(method)
             || match self {

@@ -69,8 +69,9 @@ impl Cors {
     /// - A policy that lists a method the framework cannot receive is an error: one
     ///   [`Problem::MethodNotReceivable`] per such method, naming the framework and the fix.
     /// - A policy with `allow_methods: "*"` is returned restricted: it refuses, with
-    ///   [`Reason::MethodNotReceivable`](crate::Reason::MethodNotReceivable), a preflight asking for a method the framework
-    ///   cannot receive. Restricting it again replaces the restriction.
+    ///   [`Reason::MethodNotReceivable`](crate::Reason::MethodNotReceivable), a preflight
+    ///   asking for a method the framework cannot receive. Restricting it again replaces the
+    ///   restriction.
     /// - Any other policy is returned as it is (a reference-count bump).
     ///
     /// Deciding costs what it did, except that a preflight under a restricted `*` calls

@@ -238,8 +238,9 @@ impl<'a> CorsRequest<'a> {
         (req, echoes)
     }
 
-    /// Whether a request with this method could be a preflight (Fetch #http-requests: a
-    /// CORS-preflight request is an `OPTIONS` request). For adapters that can skip reading
+    /// Whether a request with this method could be a preflight
+    /// ([Fetch, HTTP requests](https://fetch.spec.whatwg.org/#http-requests): a CORS-preflight
+    /// request is an `OPTIONS` request). For adapters that can skip reading
     /// a request's headers before its handler runs unless it may be one to answer.
     ///
     /// ```
@@ -262,14 +263,16 @@ impl<'a> CorsRequest<'a> {
         Self::method_may_be_preflight(self.method) && self.origin.count > 0
     }
 
-    /// Whether the request has an `Origin` header at all (Fetch #http-requests: a CORS request is
+    /// Whether the request has an `Origin` header at all
+    /// ([Fetch, HTTP requests](https://fetch.spec.whatwg.org/#http-requests): a CORS request is
     /// one that includes `Origin`).
     pub fn is_cors(&self) -> bool {
         self.origin.count > 0
     }
 
-    /// Fetch #http-requests: a CORS-preflight request is an `OPTIONS` request with `Origin` and
-    /// `Access-Control-Request-Method`. Without the latter, `OPTIONS` is an ordinary request.
+    /// [Fetch, HTTP requests](https://fetch.spec.whatwg.org/#http-requests): a CORS-preflight
+    /// request is an `OPTIONS` request with `Origin` and `Access-Control-Request-Method`.
+    /// Without the latter, `OPTIONS` is an ordinary request.
     pub fn is_preflight(&self) -> bool {
         self.may_be_preflight() && self.request_method.count > 0
     }

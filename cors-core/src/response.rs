@@ -7,7 +7,9 @@ use http::HeaderValue;
 
 /// A response header CORS writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
+// Not `#[non_exhaustive]`: an adapter maps every header to its framework's name with an
+// exhaustive `match`, so a header added here fails to compile there rather than being sent
+// under another header's name.
 pub enum CorsHeader {
     // Declared in writing order: the discriminants index `ResponseHeaders`' slots.
     /// `Access-Control-Allow-Origin`
@@ -103,7 +105,8 @@ pub enum Constant {
     /// `Vary: Origin` on actual and non-CORS responses whose answer depends on `Origin`.
     VaryOrigin,
     /// `Vary` on every preflight response: its answer depends on all three request headers
-    /// ([Fetch, CORS protocol and HTTP caches](https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches)).
+    /// ([Fetch, CORS protocol and HTTP
+    /// caches](https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches)).
     VaryPreflight,
     /// [`Constant::VaryPreflight`] with `Access-Control-Request-Private-Network`, for a
     /// policy that answers Private Network Access preflights.
@@ -237,6 +240,7 @@ impl<'a> ResponseHeaders<'a> {
 
     /// Every header with the values that borrow only the policy and the request (for `'a`,
     /// which may outlive these headers), and `None` for the one value built for this request.
+    #[inline]
     pub(crate) fn iter_lasting(
         &self,
     ) -> impl Iterator<Item = (CorsHeader, Option<Value<'a>>)> + '_ {

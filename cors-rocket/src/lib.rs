@@ -384,6 +384,11 @@ impl Fairing for CorsFairing {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        // Decided again for an `OPTIONS` request, which the `Preflight` route decided already
+        // (every other request is decided here only). Keeping the route's decision in the
+        // request's local cache would cost an allocation on its first use, per request, and
+        // an owned copy of what the decision borrows from the request; deciding again reads
+        // a few headers. The policy is pure, so both decisions agree.
         let Some(decision) = decide(req) else {
             return;
         };
@@ -410,6 +415,8 @@ struct Preflight;
 #[rocket::async_trait]
 impl Handler for Preflight {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        // The first of two decisions for an `OPTIONS` request: this one picks the status,
+        // `on_response` decides again to write the headers (see there why).
         match decide(req).and_then(|decision| decision.respond_now()) {
             // An empty body; `on_response` adds the headers.
             Some(status) => route::Outcome::Success(
@@ -480,6 +487,8 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
 /// request costs an owned copy of the offending value (at most
 /// [`MAX_REJECTION_VALUE`](fetch_cors::MAX_REJECTION_VALUE) bytes) only when asked.
 pub fn rejection<'r>(req: &'r Request<'_>) -> Option<&'r Rejection<'static>> {
+    // A decision of its own, beside the route's and `on_response`'s, made only when the
+    // application asks, so only then does the request pay for the local cache.
     req.local_cache(|| {
         Refused(
             decide(req)

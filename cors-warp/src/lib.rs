@@ -2,7 +2,7 @@
 //!
 //! CORS for [warp](https://docs.rs/warp) 0.4 filters, backed by [`fetch_cors`]. [`wrap`] puts a
 //! policy around a filter: it reads the request's method and CORS headers, asks the policy
-//! for a [`Decision`](fetch_cors::Decision), answers preflights itself, and adds the CORS
+//! for a [`Decision`], answers preflights itself, and adds the CORS
 //! headers to whatever the filter answers, its rejections included. Every CORS rule lives in
 //! `fetch-cors`; this crate only translates.
 //!
@@ -63,10 +63,44 @@
 //! [`rejection_response`]), then adds the headers. A wrapped filter therefore never rejects,
 //! and that changes [`Filter::or`]: a wrapped route answers everything that reaches it, so a
 //! route after it would never be tried. To keep that mistake from compiling, the wrapped
-//! filter's error type is [`Infallible`], which `or` refuses.
+//! filter's error type is [`Infallible`], and `or` takes only a filter whose error is a
+//! [`warp::Rejection`]:
+//!
+//! ```compile_fail,E0271
+//! use warp::Filter;
+//!
+//! let cors = fetch_cors_warp::Cors::builder().allow_any_origin().build().unwrap();
+//! let hello = warp::path("hello").map(|| "hello");
+//! let bye = warp::path("bye").map(|| "bye");
+//! // Wrong: the wrapped `hello` would answer `/bye` with its own 404, so `bye` would never
+//! // run. It does not compile: `or` expects `Error = warp::Rejection`, the wrapper's error is
+//! // `Infallible` (error E0271, a type mismatch).
+//! let routes = fetch_cors_warp::wrap(cors, hello).or(bye);
+//! ```
 //!
 //! So wrap the final, combined filter; recover your own custom rejections inside it (with
 //! [`Filter::recover`]) as warp recommends, so the responses you choose get the headers.
+//!
+//! ```
+//! use warp::Filter;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let cors = fetch_cors_warp::Cors::builder().allow_any_origin().build().unwrap();
+//! let hello = warp::path("hello").map(|| "hello");
+//! let bye = warp::path("bye").map(|| "bye");
+//! // Right: combine first, then wrap.
+//! let routes = fetch_cors_warp::wrap(cors, hello.or(bye));
+//!
+//! let response = warp::test::request()
+//!     .path("/bye")
+//!     .header("origin", "https://app.example.com")
+//!     .reply(&routes)
+//!     .await;
+//! assert_eq!(response.body(), "bye");
+//! assert_eq!(response.headers()["access-control-allow-origin"], "*");
+//! # }
+//! ```
 //!
 //! ## Different policies on different routes
 //!
@@ -113,13 +147,13 @@
 //!
 //! # fn main() -> Result<(), fetch_cors_warp::fetch_cors::ConfigError> {
 //! let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
-//! let hello = fetch_cors_warp::rejection(cors.clone()).map(|rejection: Option<Rejection<'static>>| {
-//!     match rejection {
+//! let hello = fetch_cors_warp::rejection(cors.clone()).map(
+//!     |rejection: Option<Rejection<'static>>| match rejection {
 //!         // "CORS: origin `https://evil.example` is not allowed by the policy"
 //!         Some(rejection) => format!("the browser will hide this: {rejection}"),
 //!         None => "hello".to_owned(),
-//!     }
-//! });
+//!     },
+//! );
 //! let routes = fetch_cors_warp::wrap(cors, hello);
 //! # let _ = routes;
 //! # Ok(())
@@ -186,6 +220,15 @@ where
     // request is turned away from it with `not_found`, the one rejection that allocates
     // nothing, and the second branch runs the filter, then reads the request and decides
     // as the filter completes (see `read_after`), in the same poll as it adds the headers.
+    //
+    // So an `OPTIONS` request the policy does not answer now (no `Origin` or no
+    // `Access-Control-Request-Method`, or a preflight the policy passes on) is decided twice:
+    // by `answer`, before the filter, and by `forward`, as the filter's response completes.
+    // The first decision cannot be carried over: the filter runs in between, over as many
+    // polls as it needs, and the thread-local that carries a decision out of warp's log hook
+    // holds only within one poll; passing it in a custom rejection would box it for every
+    // such request. The policy is pure, so both decisions agree, and `answer` logs only the
+    // requests it answers, so each request is logged once.
     let preflight_cors = cors.clone();
     let answered = warp::method()
         .and_then(|method: Method| {
@@ -240,6 +283,9 @@ pub fn rejection(
        + Sync
        + 'static {
     read_request(&REJECTION, move |method, headers| {
+        // A decision of its own, beside the wrapper's (`forward`'s, and `answer`'s before it
+        // for an `OPTIONS` request): warp gives a wrapper no way to hand what it decided to
+        // the filter inside, and the policy decides the same way every time.
         let decision = cors.decide(&kit::read(method, headers).0);
         decision.rejection().cloned().map(Rejection::into_owned)
     })
@@ -364,7 +410,8 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response>
     Some(response)
 }
 
-/// The headers to add to the filter's response.
+/// The headers to add to the filter's response. For an `OPTIONS` request that [`answer`]
+/// decided and let through, this is the second decision (see the comment in [`wrap`]).
 fn forward(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
     let (request, echoes) = kit::read(method, headers);
     let decision = cors.decide(&request);

@@ -8,7 +8,7 @@ use http::header::{
 use http::Method;
 
 use super::owned::OwnedHeaders;
-use super::{write_each, Echoes, RequestHeader};
+use super::{Echoes, RequestHeader};
 use crate::request::CorsRequest;
 use crate::response::{Constant, CorsHeader, ResponseHeaders, Value};
 
@@ -116,12 +116,13 @@ pub fn own(decided: &ResponseHeaders<'_>, echoes: &Echoes<'_>) -> HttpHeaders {
 /// assert_eq!(response["access-control-allow-methods"], "GET");
 /// ```
 pub fn write(decided: &ResponseHeaders<'_>, echoes: &Echoes<'_>, headers: &mut HeaderMap) {
-    write_each(
-        decided,
-        &CONSTANTS,
-        |_, value| Some(value_of(value, echoes)),
-        |name, value| put(headers, name, value),
-    );
+    // `write_each` would do, but every value converts here, so the loop skips its
+    // `Option` of a value per header (about 100 instructions per preflight, by callgrind).
+    for name in CorsHeader::WRITING_ORDER {
+        if let Some(value) = decided.get(name) {
+            put(headers, name, value_of(value, echoes));
+        }
+    }
 }
 
 impl OwnedHeaders<HeaderValue> {
@@ -144,6 +145,7 @@ fn put(headers: &mut HeaderMap, name: CorsHeader, value: HeaderValue) {
 
 /// One value as an owned `http` 1.x value: a constant's shared copy, the request's own value
 /// for an echo (a clone, where `echoes` has it), the policy's or the built one's clone.
+#[inline]
 pub fn value_of(value: Value<'_>, echoes: &Echoes<'_>) -> HeaderValue {
     match value {
         Value::Constant(constant) => CONSTANTS[constant as usize].clone(),

@@ -32,8 +32,9 @@
 //!    others. Convert [`Constant::ALL`] and the header names ([`CorsHeader::as_str`],
 //!    [`RequestHeader::as_str`]) into the framework's types once, when it starts, indexed by
 //!    discriminant.
-//! 5. **Hand the refusal to the application** as [`Decision::rejection`](crate::Decision::rejection)
-//!    says (never by matching [`Decision`](crate::Decision) variants), owned with
+//! 5. **Hand the refusal to the application** as
+//!    [`Decision::rejection`](crate::Decision::rejection) says (never by matching
+//!    [`Decision`](crate::Decision) variants), owned with
 //!    [`Rejection::into_owned`](crate::Rejection::into_owned), and log it once, at debug level.
 //!
 //! Then hold the adapter to the conformance suite (`xtask/suite`): an example server
@@ -78,6 +79,7 @@ pub fn write_each<V: Clone>(
 /// The value computed when the policy was built for a header that has one
 /// ([`CorsHeader::MaxAge`], [`CorsHeader::ExposeHeaders`]), so that an adapter on other
 /// header types converts it once rather than per request.
+#[inline]
 pub fn policy_value(cors: &Cors, header: CorsHeader) -> Option<&HeaderValue> {
     cors.policy_value(header)
 }
@@ -86,6 +88,7 @@ pub fn policy_value(cors: &Cors, header: CorsHeader) -> Option<&HeaderValue> {
 /// request (for `'a`, which may outlive these headers), and `None` for the one value built for
 /// this request, which [`built`] lends: for adapters whose responses may borrow the request,
 /// such as Rocket's.
+#[inline]
 pub fn lasting<'h, 'a>(
     decided: &'h ResponseHeaders<'a>,
 ) -> impl Iterator<Item = (CorsHeader, Option<Value<'a>>)> + 'h {
@@ -94,6 +97,7 @@ pub fn lasting<'h, 'a>(
 
 /// The value built for this request, if there is one (an `Access-Control-Allow-Headers`
 /// list that arrived split or with empty elements).
+#[inline]
 pub fn built<'h>(decided: &'h ResponseHeaders<'_>) -> Option<&'h HeaderValue> {
     decided.built()
 }

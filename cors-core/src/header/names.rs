@@ -11,8 +11,10 @@ use crate::error::{Field, Problem};
 use crate::token::is_token;
 use crate::wildcard::wildcard;
 
-/// Fetch #forbidden-request-header: scripts can never set these, so allowing
-/// one in a policy does nothing. (Names starting with `proxy-` or `sec-` are forbidden too.)
+/// [Fetch, forbidden request-header,
+/// step 1](https://fetch.spec.whatwg.org/#forbidden-request-header): scripts can never set
+/// these, so allowing one in a policy does nothing. (Names starting with `proxy-` or `sec-` are
+/// forbidden too: step 2.)
 const FORBIDDEN_REQUEST_HEADERS: &[&str] = &[
     "accept-charset",
     "accept-encoding",
@@ -37,7 +39,9 @@ const FORBIDDEN_REQUEST_HEADERS: &[&str] = &[
     "via",
 ];
 
-/// Whether `name` is a forbidden request-header name (Fetch #forbidden-request-header), ignoring case.
+/// Whether `name` is a forbidden request-header name, ignoring case
+/// ([Fetch, forbidden request-header,
+/// steps 1-2](https://fetch.spec.whatwg.org/#forbidden-request-header)).
 pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
@@ -45,8 +49,9 @@ pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
         || lower.starts_with("sec-")
 }
 
-/// Fetch #forbidden-response-header-name: `Set-Cookie` and `Set-Cookie2` are never
-/// exposed to scripts, whatever `Access-Control-Expose-Headers` says.
+/// [Fetch, forbidden response-header
+/// name](https://fetch.spec.whatwg.org/#forbidden-response-header-name): `Set-Cookie` and
+/// `Set-Cookie2` are never exposed to scripts, whatever `Access-Control-Expose-Headers` says.
 pub(crate) fn is_forbidden_response_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("set-cookie") || name.eq_ignore_ascii_case("set-cookie2")
 }
@@ -97,8 +102,9 @@ impl NameSet {
                 key.make_ascii_lowercase();
                 set.contains(&*key)
             }
-            // Browsers send lower-case names (Fetch "byte-lowercase" when building the
-            // list), so an exact comparison settles most look-ups before case folding.
+            // Browsers send lower-case names (Fetch #cors-unsafe-request-header-names step 6
+            // lower-cases the list), so an exact comparison settles most look-ups before case
+            // folding.
             None => {
                 self.names.iter().any(|n| eq_short(n, name))
                     || self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
@@ -146,8 +152,9 @@ pub(crate) struct AllowedHeaders {
 impl AllowedHeaders {
     #[inline]
     pub(crate) fn allows(&self, name: &[u8]) -> bool {
-        // Fetch #cors-preflight-fetch, the header check ("CORS non-wildcard request-header name"): `*` in Access-Control-Allow-Headers
-        // never covers `Authorization`, so the wildcard here does not either.
+        // Fetch #cors-preflight-fetch step 7.6: `*` in Access-Control-Allow-Headers never
+        // covers `Authorization` (a "CORS non-wildcard request-header name"), so the wildcard
+        // here does not either.
         if name.eq_ignore_ascii_case(b"authorization") {
             return self.authorization;
         }

@@ -9,8 +9,9 @@ use super::names::AllowedHeaders;
 /// more is rejected. Browsers send one; intermediaries may split it.
 pub const MAX_REQUEST_HEADERS_LINES: usize = 16;
 /// At most this many bytes of `Access-Control-Request-Headers`, over all lines. Browsers send
-/// one line of sorted, lower-cased names joined by `,`
-/// ([Fetch, CORS-unsafe request-header names](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names)),
+/// one line of sorted, lower-cased names ([Fetch, CORS-unsafe request-header names,
+/// step 6](https://fetch.spec.whatwg.org/#cors-unsafe-request-header-names)) joined by `,`
+/// ([Fetch, CORS-preflight fetch, step 5](https://fetch.spec.whatwg.org/#cors-preflight-fetch)),
 /// so 8 KiB holds the list of a page that sets hundreds of custom headers. Nothing in Fetch
 /// limits how many names the list holds, so neither does this crate: the work is linear in
 /// these bytes whatever they hold.
@@ -50,12 +51,14 @@ pub(crate) struct Requested {
     pub(crate) echo_as_is: bool,
 }
 
-/// Parses every `Access-Control-Request-Headers` line (Fetch #cors-preflight-fetch reads it as a
-/// comma-separated list; HTTP lets intermediaries split a list over lines) and checks each
-/// name against `allowed`. Work is linear in the bytes, bounded by the limits above, and
-/// allocation-free. The size limits come first (lines, bytes), then the elements in order,
-/// each against the empty-element limit, then as a token, then against the policy: the
+/// Parses every `Access-Control-Request-Headers` line
+/// ([Fetch, CORS-preflight fetch, step 5](https://fetch.spec.whatwg.org/#cors-preflight-fetch)
+/// writes it as a comma-separated list; HTTP lets intermediaries split a list over lines) and
+/// checks each name against `allowed`. Work is linear in the bytes, bounded by the limits
+/// above, and allocation-free. The size limits come first (lines, bytes), then the elements in
+/// order, each against the empty-element limit, then as a token, then against the policy: the
 /// first failure is the reason.
+#[inline]
 pub(crate) fn check_requested<'a>(
     lines: &[&'a [u8]],
     line_count: usize,

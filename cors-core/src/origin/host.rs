@@ -94,7 +94,8 @@ fn why_refused(error: url::ParseError) -> &'static str {
 /// The public suffix whose subdomains the pattern `*.domain` covers, if any: `co.uk` for
 /// `*.co.uk`, `*.kawasaki.jp` for `*.kawasaki.jp` (every name directly under `kawasaki.jp` is
 /// a public suffix). `localhost` is none: browsers resolve every `*.localhost` name to the
-/// loopback address ([Secure Contexts, `localhost`](https://w3c.github.io/webappsec-secure-contexts/#localhost)).
+/// loopback address
+/// ([Secure Contexts, `localhost`](https://w3c.github.io/webappsec-secure-contexts/#localhost)).
 pub(crate) fn covered_public_suffix(domain: &str) -> Option<String> {
     if is_localhost(domain) {
         return None;

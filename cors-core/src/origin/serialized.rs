@@ -3,7 +3,8 @@
 //!
 //! An `Origin` header carries a *serialized origin*
 //! ([Fetch, `Origin` header](https://fetch.spec.whatwg.org/#origin-header);
-//! [HTML, ASCII serialization of an origin](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin)):
+//! [HTML, ASCII serialization of an
+//! origin](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin)):
 //! `null`, or `scheme "://" host [ ":" port ]` with a lower-case scheme and host and no
 //! default port. Origins compare byte for byte (HTML "same origin" on serializations), so
 //! nothing here folds case or normalises.
