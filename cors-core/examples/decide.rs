@@ -118,7 +118,9 @@ fn main() -> ExitCode {
             Decision::PreflightPassthrough(_) => {
                 "preflight accepted: go on to the handler".to_owned()
             }
-            Decision::PreflightRejected { .. } => "preflight rejected: answer 403 now".to_owned(),
+            Decision::PreflightRejected { status, .. } => {
+                format!("preflight rejected: answer {status} now")
+            }
         };
         println!("=> {verdict}");
         for (name, value) in decision.headers().iter() {

@@ -53,6 +53,7 @@ pub struct CorsBuilder {
     max_age: Option<i64>,
     preflight_status: Option<i64>,
     passthrough: bool,
+    debug: bool,
     tolerate_insecure_origins: bool,
     tolerate_public_suffixes: bool,
 }
@@ -71,6 +72,7 @@ impl std::fmt::Debug for CorsBuilder {
             .field("max_age", &self.max_age)
             .field("preflight_status", &self.preflight_status)
             .field("passthrough", &self.passthrough)
+            .field("debug", &self.debug)
             .field("tolerate_insecure_origins", &self.tolerate_insecure_origins)
             .field("tolerate_public_suffixes", &self.tolerate_public_suffixes)
             .finish()
@@ -240,6 +242,42 @@ impl CorsBuilder {
         self
     }
 
+    /// Debug mode: a refused preflight is still refused by the browser and still never
+    /// reaches the handler, but it is answered with the policy's `preflight_status` (2xx) and
+    /// the headers the policy would have sent, less the refused part, so that the browser's
+    /// own console names what was refused (Chromium: "Request header field x-secret is not
+    /// allowed by Access-Control-Allow-Headers in preflight response").
+    ///
+    /// What it reveals: that the preflight was refused, and which of the request's own origin,
+    /// method and header names the policy allows. Every value answered repeats the request, so
+    /// it never lists the policy's origins, methods or headers; a page can learn the policy
+    /// only by asking about names one at a time, as it could from accepted preflights. Turn
+    /// it on where the people debugging are (development, staging) rather than everywhere.
+    ///
+    /// ```
+    /// use fetch_cors::{Cors, CorsHeader, CorsRequest};
+    ///
+    /// let cors = Cors::builder()
+    ///     .allow_origin("https://app.example.com")
+    ///     .allow_headers(["content-type"])
+    ///     .debug(true)
+    ///     .build()?;
+    /// let mut req = CorsRequest::new(b"OPTIONS");
+    /// req.add_origin(b"https://app.example.com")
+    ///     .add_request_method(b"GET")
+    ///     .add_request_headers(b"content-type,x-secret");
+    /// let decision = cors.decide(&req);
+    /// assert_eq!(decision.respond_now().map(|s| s.as_u16()), Some(204));
+    /// assert!(decision.rejection().is_some());
+    /// let allowed = decision.headers().get(CorsHeader::AllowHeaders).unwrap();
+    /// assert_eq!(allowed.as_bytes(), b"content-type");
+    /// # Ok::<(), fetch_cors::ConfigError>(())
+    /// ```
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
     /// With credentials, allows `http://` origins and patterns whose host is not loopback,
     /// and `null`, which [`build`](Self::build) refuses otherwise: anyone on the network
     /// path can speak for an `http://` origin, and every sandboxed iframe and `file:` page
@@ -345,6 +383,7 @@ impl CorsBuilder {
             expose,
             preflight_status,
             passthrough: self.passthrough,
+            debug: self.debug,
         }))
     }
 }

@@ -78,6 +78,10 @@ pub struct Config {
     /// Whether accepted preflights go on to the handler.
     #[serde(default, deserialize_with = "preflight_passthrough")]
     pub preflight_passthrough: bool,
+    /// Answer refused preflights so that the browser's own error names the refused part (see
+    /// [`CorsBuilder::debug`]).
+    #[serde(default, deserialize_with = "debug")]
+    pub debug: bool,
     /// With credentials, allow `http://` origins on hosts that are not loopback, and `null`
     /// (see [`CorsBuilder::dangerously_tolerate_insecure_origins`]).
     #[serde(default, deserialize_with = "dangerously_tolerate_insecure_origins")]
@@ -125,6 +129,7 @@ impl From<Config> for CorsBuilder {
             .allow_credentials(c.allow_credentials)
             .allow_private_network(c.allow_private_network)
             .preflight_passthrough(c.preflight_passthrough)
+            .debug(c.debug)
             .dangerously_tolerate_insecure_origins(c.dangerously_tolerate_insecure_origins)
             .dangerously_tolerate_public_suffixes(c.dangerously_tolerate_public_suffixes)
             .raw_numbers(c.max_age, c.preflight_status)
@@ -235,6 +240,7 @@ field!(expose_headers, ListVisitor, Vec<String>, deserialize_any);
 field!(allow_credentials, BoolVisitor, bool, deserialize_bool);
 field!(allow_private_network, BoolVisitor, bool, deserialize_bool);
 field!(preflight_passthrough, BoolVisitor, bool, deserialize_bool);
+field!(debug, BoolVisitor, bool, deserialize_bool);
 field!(
     dangerously_tolerate_insecure_origins,
     BoolVisitor,

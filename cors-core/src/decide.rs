@@ -8,7 +8,7 @@
 
 use http::HeaderValue;
 
-use crate::decision::{Decision, Reason, Rejection};
+use crate::decision::{Decision, Reason, Rejection, PREFLIGHT_REJECTED_STATUS};
 use crate::header::{self, check_requested};
 use crate::method::{self, Methods};
 use crate::origin::{self, Origins};
@@ -127,12 +127,77 @@ impl Cors {
         }
     }
 
-    fn reject_preflight<'a>(&self, rejection: Rejection<'a>) -> Decision<'a> {
+    fn reject_preflight<'a>(
+        &'a self,
+        req: &CorsRequest<'a>,
+        rejection: Rejection<'a>,
+    ) -> Decision<'a> {
+        if self.policy.debug {
+            return self.explain_refusal(req, rejection);
+        }
         let mut headers = ResponseHeaders::default();
         // Fetch #cors-protocol-and-http-caches: a preflight's answer depends on all three
         // headers, so it varies on them whether accepted or not.
         headers.push(CorsHeader::Vary, Value::Constant(self.preflight_vary()));
-        Decision::PreflightRejected { headers, rejection }
+        Decision::PreflightRejected {
+            status: PREFLIGHT_REJECTED_STATUS,
+            headers,
+            rejection,
+        }
+    }
+
+    /// Debug mode: a refused preflight answered with a 2xx status and what the policy would
+    /// have sent, less the refused part, so that the browser fails it anyway (its
+    /// [CORS check](https://fetch.spec.whatwg.org/#cors-check) or
+    /// [CORS-preflight fetch, step 7](https://fetch.spec.whatwg.org/#cors-preflight-fetch)
+    /// fails) and its console names the refused origin, method or header. Everything answered
+    /// repeats the request: no `Access-Control-Allow-Origin` for a refused origin, no
+    /// `Access-Control-Allow-Methods` for a refused method, and only the requested names the
+    /// policy allows in `Access-Control-Allow-Headers`. Off the hot path: only debug
+    /// policies come here, so it re-checks each part rather than carry what passed.
+    #[cold]
+    fn explain_refusal<'a>(
+        &'a self,
+        req: &CorsRequest<'a>,
+        rejection: Rejection<'a>,
+    ) -> Decision<'a> {
+        let mut headers = ResponseHeaders::default();
+        if let Ok(allow_origin) = self.check_origin(req) {
+            headers.push(CorsHeader::AllowOrigin, allow_origin);
+            if self.policy.credentials {
+                headers.push(
+                    CorsHeader::AllowCredentials,
+                    Value::Constant(Constant::True),
+                );
+            }
+        }
+        if let Some(method) = req.request_method.single() {
+            if is_token(method)
+                && !method::is_forbidden(method)
+                && self.policy.methods.allows(method)
+            {
+                headers.push(
+                    CorsHeader::AllowMethods,
+                    Value::Echo(Echo::RequestMethod, method),
+                );
+            }
+        }
+        let allowed = header::allowed_requested(req.request_headers_lines(), &self.policy.headers);
+        if !allowed.is_empty() {
+            // Tokens joined by `,` are valid header-value bytes, so this cannot fail.
+            if let Ok(value) = HeaderValue::from_bytes(&allowed) {
+                headers.push_built(CorsHeader::AllowHeaders, value);
+            }
+        }
+        if let Some(max_age) = &self.policy.max_age {
+            headers.push(CorsHeader::MaxAge, Value::Policy(max_age));
+        }
+        headers.push(CorsHeader::Vary, Value::Constant(self.preflight_vary()));
+        Decision::PreflightRejected {
+            status: self.policy.preflight_status,
+            headers,
+            rejection,
+        }
     }
 
     /// [Fetch, HTTP responses](https://fetch.spec.whatwg.org/#http-responses) and
@@ -142,16 +207,19 @@ impl Cors {
     fn handle_preflight<'a>(&'a self, req: &CorsRequest<'a>) -> Decision<'a> {
         let allow_origin = match self.check_origin(req) {
             Ok(value) => value,
-            Err(rejection) => return self.reject_preflight(rejection),
+            Err(rejection) => return self.reject_preflight(req, rejection),
         };
 
         // Fetch #cors-preflight-fetch step 7.5: the method the browser will send. One line, a
         // token, not forbidden, and allowed (a safelisted method always is).
         let Some(requested_method) = req.request_method.single() else {
-            return self.reject_preflight(Rejection::new(
-                Reason::MultipleRequestMethods,
-                req.request_method.first.unwrap_or_default(),
-            ));
+            return self.reject_preflight(
+                req,
+                Rejection::new(
+                    Reason::MultipleRequestMethods,
+                    req.request_method.first.unwrap_or_default(),
+                ),
+            );
         };
         let method_refusal = if !is_token(requested_method) {
             Some(Reason::MethodNotToken)
@@ -166,7 +234,7 @@ impl Cors {
             None
         };
         if let Some(reason) = method_refusal {
-            return self.reject_preflight(Rejection::new(reason, requested_method));
+            return self.reject_preflight(req, Rejection::new(reason, requested_method));
         }
 
         // Fetch #cors-preflight-fetch steps 7.6-7.7: every requested name must be allowed.
@@ -186,7 +254,7 @@ impl Cors {
                             Rejection::new(Reason::HeaderNotAllowed, name)
                         }
                     };
-                    return self.reject_preflight(rejection);
+                    return self.reject_preflight(req, rejection);
                 }
             };
 

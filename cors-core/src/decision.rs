@@ -181,9 +181,15 @@ pub enum Decision<'a> {
     /// An accepted preflight under `preflight_passthrough`: go on to the handler, then add
     /// the headers.
     PreflightPassthrough(ResponseHeaders<'a>),
-    /// A rejected preflight: answer now with [`PREFLIGHT_REJECTED_STATUS`], these headers
-    /// (only `Vary`) and no body; never call the handler.
+    /// A rejected preflight: answer now with this status, these headers and no body; never
+    /// call the handler. The status is [`PREFLIGHT_REJECTED_STATUS`] and the headers only
+    /// `Vary`, except under the policy's debug mode
+    /// ([`CorsBuilder::debug`](crate::CorsBuilder::debug)): then the policy's
+    /// `preflight_status` and the headers it would have sent, less the refused part, so that
+    /// the browser's own error names what was refused.
     PreflightRejected {
+        /// The status.
+        status: StatusCode,
         /// The headers.
         headers: ResponseHeaders<'a>,
         /// Why.
@@ -217,7 +223,7 @@ impl<'a> Decision<'a> {
     pub fn respond_now(&self) -> Option<StatusCode> {
         match self {
             Decision::PreflightAccepted { status, .. } => Some(*status),
-            Decision::PreflightRejected { .. } => Some(PREFLIGHT_REJECTED_STATUS),
+            Decision::PreflightRejected { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -22,6 +22,8 @@ pub(crate) struct Policy {
     pub(crate) expose: Option<HeaderValue>,
     pub(crate) preflight_status: StatusCode,
     pub(crate) passthrough: bool,
+    /// Answer refused preflights so that the browser's error names the refused part.
+    pub(crate) debug: bool,
 }
 
 /// A validated, immutable CORS policy. Cloning it bumps a reference count; share it

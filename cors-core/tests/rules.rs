@@ -36,11 +36,12 @@ fn decide(cors: &Cors, method: &str, lines: &[(&str, &[u8])]) -> Seen {
             _ => "preflight-other",
         },
         Decision::PreflightPassthrough(_) => "preflight-passthrough",
-        Decision::PreflightRejected { .. } => "preflight-403",
+        Decision::PreflightRejected { status, .. } => match status.as_u16() {
+            403 => "preflight-403",
+            // Debug mode: refused, answered with the policy's status.
+            _ => "preflight-refused-2xx",
+        },
     };
-    if let Decision::PreflightRejected { .. } = decision {
-        assert_eq!(decision.respond_now().map(|s| s.as_u16()), Some(403));
-    }
     Seen {
         kind,
         headers: decision
@@ -522,4 +523,96 @@ fn http_headers_carry_every_header_of_the_fullest_answers() {
     assert_eq!(response["access-control-allow-credentials"], "true");
     assert_eq!(response["access-control-expose-headers"], "x-total");
     assert_eq!(response["vary"], "Origin");
+}
+
+#[test]
+fn debug_mode_answers_refusals_so_the_browser_names_the_refused_part() {
+    const VARY: (&str, &str) = ("vary", VARY_PF);
+    let lines = |origin: &'static [u8], method: &'static [u8], headers: &'static [u8]| {
+        vec![
+            ("origin", origin),
+            ("access-control-request-method", method),
+            ("access-control-request-headers", headers),
+        ]
+    };
+    let app = b"https://app.example.com";
+    for (json, request, kind, expected, reason) in [
+        // A refused origin: no Access-Control-Allow-Origin, the rest as the policy answers.
+        (
+            r#"{"allow_origins": ["https://app.example.com"], "allow_methods": ["PUT"], "debug": true}"#,
+            lines(b"https://evil.example", b"PUT", b""),
+            "preflight-refused-2xx",
+            vec![("access-control-allow-methods", "PUT"), VARY],
+            Reason::OriginNotAllowed,
+        ),
+        // A refused method: no Access-Control-Allow-Methods.
+        (
+            r#"{"allow_origins": ["https://app.example.com"], "allow_methods": ["PUT"], "allow_headers": ["x-a"], "allow_credentials": true, "debug": true}"#,
+            lines(app, b"PATCH", b"x-a"),
+            "preflight-refused-2xx",
+            vec![
+                ("access-control-allow-origin", "https://app.example.com"),
+                ("access-control-allow-credentials", "true"),
+                ("access-control-allow-headers", "x-a"),
+                VARY,
+            ],
+            Reason::MethodNotAllowed,
+        ),
+        // A refused header: only the requested names the policy allows.
+        (
+            r#"{"allow_origins": ["https://app.example.com"], "allow_headers": ["x-a", "x-b"], "max_age": 600, "preflight_status": 200, "debug": true}"#,
+            lines(app, b"GET", b"x-a,x-secret,x-b"),
+            "preflight-refused-2xx",
+            vec![
+                ("access-control-allow-origin", "https://app.example.com"),
+                ("access-control-allow-methods", "GET"),
+                ("access-control-allow-headers", "x-a,x-b"),
+                ("access-control-max-age", "600"),
+                VARY,
+            ],
+            Reason::HeaderNotAllowed,
+        ),
+        // `Authorization` under the wildcard: every other requested name, not it.
+        (
+            r#"{"allow_origins": "*", "allow_headers": "*", "debug": true}"#,
+            lines(app, b"GET", b"authorization,x-any"),
+            "preflight-refused-2xx",
+            vec![
+                ("access-control-allow-origin", "*"),
+                ("access-control-allow-methods", "GET"),
+                ("access-control-allow-headers", "x-any"),
+                VARY,
+            ],
+            Reason::HeaderNotAllowed,
+        ),
+        // Without debug, the same refusal is a 403 with `Vary` only.
+        (
+            r#"{"allow_origins": "*", "allow_headers": "*"}"#,
+            lines(app, b"GET", b"authorization,x-any"),
+            "preflight-403",
+            vec![VARY],
+            Reason::HeaderNotAllowed,
+        ),
+    ] {
+        let seen = decide(&policy(json), "OPTIONS", &request);
+        assert_eq!(seen.kind, kind, "{json}");
+        assert_eq!(seen.headers, h(&expected), "{json}");
+        assert_eq!(seen.reason, Some(reason), "{json}");
+    }
+    // Accepted preflights and actual requests are the same with or without debug.
+    let quiet =
+        policy(r#"{"allow_origins": ["https://app.example.com"], "allow_methods": ["PUT"]}"#);
+    let loud = policy(
+        r#"{"allow_origins": ["https://app.example.com"], "allow_methods": ["PUT"], "debug": true}"#,
+    );
+    for (method, request) in [
+        ("OPTIONS", lines(app, b"PUT", b"")),
+        ("GET", vec![("origin", &b"https://evil.example"[..])]),
+    ] {
+        let (a, b) = (
+            decide(&quiet, method, &request),
+            decide(&loud, method, &request),
+        );
+        assert_eq!((a.kind, a.headers, a.reason), (b.kind, b.headers, b.reason));
+    }
 }

@@ -5,7 +5,7 @@ mod names;
 mod requested;
 
 pub(crate) use names::{build_allowed_headers, build_expose, AllowedHeaders};
-pub(crate) use requested::{check_requested, join_requested, Refusal};
+pub(crate) use requested::{allowed_requested, check_requested, join_requested, Refusal};
 pub use requested::{
     Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES,
 };
