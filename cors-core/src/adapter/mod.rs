@@ -29,9 +29,12 @@
 //!    index, an echo by [`Echoes::reuse`] of the request's own value); to write them at once,
 //!    use [`write_each`]. Either hands each header over in [`CorsHeader::WRITING_ORDER`]:
 //!    append [`CorsHeader::is_appended`] ones (`Vary`) beside the handler's, replace the
-//!    others. Convert [`Constant::ALL`] and the header names ([`CorsHeader::as_str`],
-//!    [`RequestHeader::as_str`]) into the framework's types once, when it starts, indexed by
-//!    discriminant.
+//!    others. Convert [`Constant::ALL`] into the framework's values once, in a table indexed
+//!    by `constant as usize`, and map [`CorsHeader`] and [`RequestHeader`] to the
+//!    framework's header names with an exhaustive `match` (neither enum is
+//!    `#[non_exhaustive]`, so a header added to the core fails to compile in the adapter
+//!    rather than go out under another name); [`CorsHeader::as_str`] and
+//!    [`RequestHeader::as_str`] give the names for frameworks without constants.
 //! 5. **Hand the refusal to the application** as
 //!    [`Decision::rejection`](crate::Decision::rejection) says (never by matching
 //!    [`Decision`](crate::Decision) variants), owned with
