@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use cors_conformance::client::{self as http_client, Request};
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::engine::{Engine, Installation};
@@ -29,6 +31,10 @@ pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Browser {
     engine: Engine,
     client: Option<Client>,
+    /// Where the WebDriver server listens, for the commands fantoccini lacks.
+    driver_addr: SocketAddr,
+    /// The WebDriver session's id.
+    session: String,
     // Fields drop in order: the driver's group (and the browser in it) before the
     // display the browser draws on.
     driver: ProcessGroup,
@@ -96,9 +102,18 @@ impl Browser {
             )
             .await
             .map_err(|e| format!("{e}{}", log_tail(&log)))?;
+            let session = within(
+                COMMAND_TIMEOUT,
+                "reading the session id",
+                client.session_id(),
+            )
+            .await?
+            .ok_or("the driver gave the session no id")?;
             let browser = Browser {
                 engine,
                 client: Some(client),
+                driver_addr: addr,
+                session,
                 driver,
                 display: display.take().map(|d| d.0),
                 log,
@@ -161,6 +176,56 @@ impl Browser {
         match value.get("harness") {
             Some(problem) => Err(format!("the page's script failed: {problem}")),
             None => Ok(value),
+        }
+    }
+
+    /// The console messages the page logged since the last call (chromedriver hands
+    /// each over once), each as the console words it: `<page URL> - <text>`.
+    ///
+    /// Only where [`Engine::exposes_console_log`]: chromedriver's `POST
+    /// /session/{id}/se/log` with `{"type": "browser"}`, which needs the
+    /// `goog:loggingPrefs` capability the Chromium session asks for. No W3C command
+    /// reads the console (`GET /session/{id}/log` and `…/goog/log` are unknown
+    /// commands to chromedriver 156), and fantoccini has none: the request goes to the
+    /// driver directly.
+    pub async fn console_log(&self) -> Result<Vec<String>, String> {
+        let engine = self.engine;
+        if !engine.exposes_console_log() {
+            return Err(format!(
+                "{engine} does not hand its console to WebDriver ({})",
+                engine.driver()
+            ));
+        }
+        let request = Request {
+            method: "POST".to_owned(),
+            path: format!("/session/{}/se/log", self.session),
+            headers: vec![("Content-Type".to_owned(), b"application/json".to_vec())],
+            body: br#"{"type":"browser"}"#.to_vec(),
+        };
+        let addr = self.driver_addr;
+        let response = tokio::task::spawn_blocking(move || http_client::send(addr, &request))
+            .await
+            .map_err(|e| format!("reading the console: {e}"))?
+            .map_err(|e| format!("reading the console from {}: {e}", engine.driver()))?;
+        #[derive(Deserialize)]
+        struct Entry {
+            message: String,
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            value: Vec<Entry>,
+        }
+        let body = String::from_utf8_lossy(&response.body);
+        match serde_json::from_str::<Answer>(&body) {
+            Ok(answer) if response.status == 200 => {
+                Ok(answer.value.into_iter().map(|e| e.message).collect())
+            }
+            _ => Err(format!(
+                "reading the console: {} answered {} {}",
+                engine.driver(),
+                response.status,
+                http_client::preview(&response.body)
+            )),
         }
     }
 

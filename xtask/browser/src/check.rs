@@ -228,7 +228,74 @@ fn check_preflight(expect: &Expect, preflight: &Exchange, context: Context<'_>) 
             ));
         }
     }
+    if let Some(response) = &preflight.response {
+        for (name, readable) in &expect.preflight_headers {
+            let value = response
+                .header(name)
+                .map(|v| String::from_utf8_lossy(&v).into_owned());
+            let fine = match (readable, &value) {
+                (Readable::Value(expected), Some(value)) => expected == value,
+                (Readable::Any, Some(_)) | (Readable::Hidden, None) => true,
+                _ => false,
+            };
+            if !fine {
+                let expected = match readable {
+                    Readable::Value(expected) => format!("{expected:?}"),
+                    Readable::Any => "a value".to_owned(),
+                    Readable::Hidden => "none".to_owned(),
+                };
+                problems.push(format!(
+                    "{summary}: the preflight's response header {name}: expected {expected}, \
+                     got {value:?}"
+                ));
+            }
+        }
+    }
     problems
+}
+
+/// The console's messages about `urls` (the scenario's fetches), with each of those
+/// URLs written `{url}` and the page's origin `{page_origin}`, as scenarios write
+/// them. Chromium words a CORS failure `Access to fetch at '<url>' from origin
+/// '<origin>' has been blocked by CORS policy: <why>` after a `<page URL> - ` prefix;
+/// its network entries (`<url> - Failed to load resource: net::ERR_FAILED`) name the
+/// URL unquoted and are left out.
+pub fn console_messages(entries: &[String], urls: &[String], page_origin: &str) -> Vec<String> {
+    entries
+        .iter()
+        .map(|entry| {
+            entry
+                .split_once(" - ")
+                .map_or(entry.as_str(), |(_, text)| text)
+        })
+        .filter(|text| urls.iter().any(|url| text.contains(&format!("'{url}'"))))
+        .map(|text| {
+            let mut text = text.replace(&format!("'{page_origin}'"), "'{page_origin}'");
+            for url in urls {
+                text = text.replace(&format!("'{url}'"), "'{url}'");
+            }
+            text
+        })
+        .collect()
+}
+
+/// Every message `expected` names that the console did not show, and every one it
+/// showed that `expected` does not name (`seen`, as [`console_messages`] gives them).
+pub fn check_console(expected: &[String], seen: &[String]) -> Vec<String> {
+    let shown = if seen.is_empty() {
+        "nothing about this scenario's URL".to_owned()
+    } else {
+        format!("{seen:?}")
+    };
+    let missing = expected
+        .iter()
+        .filter(|message| !seen.contains(message))
+        .map(|message| format!("console: expected the message {message:?}; it showed {shown}"));
+    let unexpected = seen
+        .iter()
+        .filter(|message| !expected.contains(message))
+        .map(|message| format!("console: showed {message:?}, which the scenario does not expect"));
+    missing.chain(unexpected).collect()
 }
 
 /// What the browser must send in the request itself.
@@ -277,4 +344,45 @@ fn check_actual(
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_messages_are_those_about_the_scenarios_url() {
+        let url = "http://127.0.0.1:9/?scenario=1".to_owned();
+        let entries = [
+            "http://127.0.0.1:8/ - Access to fetch at 'http://127.0.0.1:9/?scenario=1' from \
+             origin 'http://127.0.0.1:8' has been blocked by CORS policy: Method PATCH is not \
+             allowed by Access-Control-Allow-Methods in preflight response."
+                .to_owned(),
+            "http://127.0.0.1:9/?scenario=1 - Failed to load resource: net::ERR_FAILED".to_owned(),
+            // Scenario 10's URL starts like scenario 1's.
+            "http://127.0.0.1:8/ - Access to fetch at 'http://127.0.0.1:9/?scenario=10' from \
+             origin 'http://127.0.0.1:8' has been blocked by CORS policy: other."
+                .to_owned(),
+        ];
+        let seen = console_messages(&entries, &[url], "http://127.0.0.1:8");
+        let expected = "Access to fetch at '{url}' from origin '{page_origin}' has been blocked \
+                        by CORS policy: Method PATCH is not allowed by \
+                        Access-Control-Allow-Methods in preflight response.";
+        assert_eq!(seen, [expected]);
+        assert!(check_console(&[expected.to_owned()], &seen).is_empty());
+        let other = check_console(&["No 'Access-Control-Allow-Origin'".to_owned()], &seen);
+        assert_eq!(other.len(), 2, "{other:?}");
+        assert!(
+            other[0].contains("it showed [\"Access to fetch"),
+            "{other:?}"
+        );
+        assert!(
+            other[1].contains("which the scenario does not expect"),
+            "{other:?}"
+        );
+        assert_eq!(check_console(&[], &seen).len(), 1);
+        assert!(check_console(&[], &[]).is_empty());
+        let nothing = check_console(&[expected.to_owned()], &[]);
+        assert!(nothing[0].ends_with("nothing about this scenario's URL"));
+    }
 }

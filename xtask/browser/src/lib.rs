@@ -64,8 +64,11 @@
 //! expect.preflights = 1               # required: preflights the server got
 //! expect.requests = 1                 # required: other requests the server got
 //! expect.preflight_status = 204       # the status of every preflight response
+//! expect.preflight_headers = { access-control-allow-methods = "PUT" }  # as sent
 //! expect.request_headers = "content-type"   # Access-Control-Request-Headers sent
 //! expect.cookie = true                # the requests past the preflight carried the cookie
+//! expect.console = ["Access to fetch at '{url}' from origin '{page_origin}' has been \
+//!   blocked by CORS policy: …"]       # the console's messages, where it can be read
 //!
 //! # Where an engine does not do what the standard says: why, and what it does instead
 //! # (the fields given replace the standard's). One entry per engine: `chromium`,
@@ -79,8 +82,18 @@
 //!
 //! `expect.headers` maps a response header name to what `headers.get(name)` returns in
 //! the page: a string for that exact value, `true` for any value, `false` for `null`
-//! (hidden by the CORS filter). Status, body, type and headers are checked on every
-//! fetch of the scenario; the counts over all of them.
+//! (hidden by the CORS filter). `expect.preflight_headers` says the same of what the
+//! server sent in every preflight response (`false`: not sent). Status, body, type and
+//! headers are checked on every fetch of the scenario; the counts over all of them.
+//!
+//! `expect.console` lists the messages, and no others, that the browser's console must
+//! show about the scenario's fetches, in any order (`[]`: none); the text after the
+//! console's `<page URL> - `, `{url}` standing for the fetch's URL and `{page_origin}`
+//! for the page's origin. Without it the console is not checked. Only Chromium hands
+//! its console to WebDriver ([`engine::Engine::exposes_console_log`]); in the other
+//! engines the rest of the scenario is checked and the run's report lists the
+//! scenario under the console checks it could not make. A Chromium run also lists
+//! every message its console gave about the scenarios' fetches.
 //!
 //! Whatever the scenario, the checks also hold the browser to what Fetch requires of
 //! every request: a preflight carries the page's `Origin` and never a cookie; a CORS

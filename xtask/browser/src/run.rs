@@ -12,7 +12,7 @@ use cors_conformance::Report;
 use serde_json::{json, Value};
 
 use crate::browser::Browser;
-use crate::check::{check, Context, PageOutcome};
+use crate::check::{check, check_console, console_messages, Context, PageOutcome};
 use crate::engine::{Engine, Installation};
 use crate::page::PageServer;
 use crate::process::TempDir;
@@ -25,7 +25,7 @@ use crate::server::ConformanceServer;
 pub const PAGE_ORIGIN: &str = "{page_origin}";
 
 /// How long, after the page's fetches settled, the proxy may take to record the last
-/// response.
+/// response, and the console its last message.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The outcome of running every scenario in one engine against one adapter.
@@ -46,6 +46,13 @@ pub struct Run {
     /// The messages of the exceptions the page's fetches rejected with: every engine
     /// words a network error its own way.
     pub error_messages: BTreeSet<String>,
+    /// What the console said about the scenarios' fetches, written as scenarios
+    /// expect it (`{url}`, `{page_origin}`); empty where the engine does not hand its
+    /// console to WebDriver.
+    pub console_messages: BTreeSet<String>,
+    /// The scenarios whose console messages were not checked, because the engine does
+    /// not hand its console to WebDriver; the rest of each was checked.
+    pub console_unchecked: Vec<String>,
     /// The requests the browser began on a kept-alive connection, abandoned before
     /// sending their body, and sent again whole on another: `<scenario>: <method>
     /// <target>`. Left out of the counts, since the server never got them whole, and
@@ -85,6 +92,16 @@ impl fmt::Display for Run {
                 writeln!(f, "    {name}: {why}")?;
             }
         }
+        if !self.console_unchecked.is_empty() {
+            writeln!(
+                f,
+                "  {engine} does not hand its console to WebDriver: the console messages these \
+                 expect were not checked (the rest of each scenario was):"
+            )?;
+            for name in &self.console_unchecked {
+                writeln!(f, "    {name}")?;
+            }
+        }
         if !self.deviations.is_empty() {
             writeln!(
                 f,
@@ -118,6 +135,15 @@ impl fmt::Display for Run {
                 messages.join(", ")
             }
         )?;
+        if engine.exposes_console_log() {
+            writeln!(f, "  {engine}'s console on the scenarios' fetches:")?;
+            if self.console_messages.is_empty() {
+                writeln!(f, "    (nothing)")?;
+            }
+            for message in &self.console_messages {
+                writeln!(f, "    {message}")?;
+            }
+        }
         Ok(())
     }
 }
@@ -184,6 +210,8 @@ pub fn run(binary: &Path, adapter: &str, engine: Engine) -> Result<Run, String> 
         deviations,
         not_applicable,
         error_messages: seen.error_messages,
+        console_messages: seen.console_messages,
+        console_unchecked: seen.console_unchecked,
         resent: seen.resent,
         elapsed: started.elapsed(),
     })
@@ -194,6 +222,10 @@ pub fn run(binary: &Path, adapter: &str, engine: Engine) -> Result<Run, String> 
 struct Seen {
     /// See [`Run::error_messages`].
     error_messages: BTreeSet<String>,
+    /// See [`Run::console_messages`].
+    console_messages: BTreeSet<String>,
+    /// See [`Run::console_unchecked`].
+    console_unchecked: Vec<String>,
     /// See [`Run::resent`].
     resent: Vec<String>,
 }
@@ -302,12 +334,27 @@ async fn run_scenario(
         )];
     };
     let read: Vec<&String> = expect.headers.keys().collect();
+    let urls: Vec<String> = scenario
+        .fetches
+        .iter()
+        .map(|fetch| format!("{}{}{marker}", proxy.origin(), fetch.path))
+        .collect();
+    let console = engine.exposes_console_log();
+    if console {
+        // What is still in the console belongs to earlier scenarios.
+        if let Err(problem) = browser.console_log().await {
+            return vec![problem];
+        }
+    } else if expect.console.is_some() {
+        seen.console_unchecked.push(scenario.name.clone());
+    }
     let fetches: Vec<Value> = scenario
         .fetches
         .iter()
-        .map(|fetch| {
+        .zip(&urls)
+        .map(|(fetch, url)| {
             json!({
-                "url": format!("{}{}{marker}", proxy.origin(), fetch.path),
+                "url": url,
                 "method": fetch.method,
                 "headers": fetch.headers,
                 "body": fetch.body,
@@ -346,6 +393,25 @@ async fn run_scenario(
         ),
         Err(problem) => (vec![problem], Vec::new()),
     };
+    if console {
+        let expected = expect.console.as_deref();
+        match read_console(
+            browser,
+            &urls,
+            context.page_origin,
+            expected.unwrap_or_default(),
+        )
+        .await
+        {
+            Ok(messages) => {
+                if let Some(expected) = expected {
+                    problems.extend(check_console(expected, &messages));
+                }
+                seen.console_messages.extend(messages);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
     if problems.is_empty() {
         return problems;
     }
@@ -368,6 +434,28 @@ async fn run_scenario(
         problems.push(format!("wire: {}", describe_exchange(exchange)));
     }
     problems
+}
+
+/// The console's messages about `urls`, as [`console_messages`] writes them, read
+/// until every `expected` one has come or [`SETTLE_TIMEOUT`] has passed: Chromium
+/// logs a CORS failure as it rejects the fetch, and hands it to WebDriver a moment
+/// later.
+async fn read_console(
+    browser: &Browser,
+    urls: &[String],
+    page_origin: &str,
+    expected: &[String],
+) -> Result<Vec<String>, String> {
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    let mut messages = Vec::new();
+    loop {
+        let entries = browser.console_log().await?;
+        messages.extend(console_messages(&entries, urls, page_origin));
+        if expected.iter().all(|m| messages.contains(m)) || Instant::now() >= deadline {
+            return Ok(messages);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The exchanges, and apart from them the requests the browser abandoned and sent
@@ -465,6 +553,8 @@ mod tests {
             deviations: vec![("max-age/x".into(), "WebKit caps it".into())],
             not_applicable: vec![("pna/y".into(), "WebKit has no PNA".into())],
             error_messages: BTreeSet::from(["TypeError: Load failed".to_owned()]),
+            console_messages: BTreeSet::new(),
+            console_unchecked: vec!["debug/w".into()],
             resent: vec!["cache-first/z: PUT /?scenario=1".into()],
             elapsed: Duration::from_secs(2),
         };
@@ -485,6 +575,40 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\"TypeError: Load failed\""), "{text}");
+        assert!(
+            text.contains(
+                "WebKit does not hand its console to WebDriver: the console messages these \
+                 expect were not checked (the rest of each scenario was):\n    debug/w"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("console on the scenarios' fetches"),
+            "{text}"
+        );
+
+        let mut report = Report::new("axum");
+        report.pass("debug/w");
+        let chromium = Run {
+            engine: Engine::Chromium,
+            report,
+            browser_version: "156".into(),
+            deviations: Vec::new(),
+            not_applicable: Vec::new(),
+            error_messages: BTreeSet::new(),
+            console_messages: BTreeSet::from(["Access to fetch at '{url}' …".to_owned()]),
+            console_unchecked: Vec::new(),
+            resent: Vec::new(),
+            elapsed: Duration::from_secs(2),
+        };
+        let text = chromium.to_string();
+        assert!(
+            text.contains(
+                "Chromium's console on the scenarios' fetches:\n    Access to fetch at '{url}' …"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("not checked"), "{text}");
     }
 
     /// A request begun, abandoned and sent again counts once; one never sent again,
@@ -529,6 +653,33 @@ mod tests {
         let (first, group) = groups.iter().next().unwrap();
         assert_eq!(*first, "cache-first");
         assert!(group[0].name.starts_with("cache-first/"));
+    }
+
+    /// `policies/<twin>-debug.json` is `policies/<twin>.json` with `"debug": true`, so
+    /// that `scenarios/debug.toml` compares the same policy with and without it.
+    #[test]
+    fn a_debug_policy_is_its_twin_with_debug_on() {
+        let read = |name: &str| -> serde_json::Map<String, Value> {
+            let file = scenario::policies_dir().join(format!("{name}.json"));
+            let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        let mut twins = 0;
+        for entry in fs::read_dir(scenario::policies_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            let mut policy = read(&name);
+            let debug = policy.remove("debug");
+            match name.strip_suffix("-debug") {
+                Some(twin) => {
+                    assert_eq!(debug, Some(Value::Bool(true)), "{name}");
+                    assert_eq!(policy, read(twin), "{name} and {twin} differ beyond debug");
+                    twins += 1;
+                }
+                None => assert_eq!(debug, None, "{name}: debug policies end in -debug"),
+            }
+        }
+        assert_eq!(twins, 3);
     }
 
     /// Every policy file is used by some scenario, and every scenario's data loads.

@@ -158,10 +158,21 @@ pub struct Expect {
     pub requests: usize,
     /// The status every preflight was answered with.
     pub preflight_status: Option<u16>,
+    /// Headers every preflight response carried, as the server sent them: a value,
+    /// any value ([`Readable::Any`]), or none ([`Readable::Hidden`]: absent).
+    pub preflight_headers: BTreeMap<String, Readable>,
     /// The `Access-Control-Request-Headers` every preflight carried.
     pub request_headers: Option<String>,
     /// Whether the requests past the preflight carried the page's cookie.
     pub cookie: Option<bool>,
+    /// The messages, and no others, that the browser's console must show about the
+    /// scenario's fetches, in any order (`Some(vec![])`: none), where the engine hands
+    /// its console to WebDriver
+    /// ([`Engine::exposes_console_log`](crate::engine::Engine::exposes_console_log));
+    /// elsewhere the run reports them as not checked. Each is the text after the
+    /// console's `<page URL> - ` prefix, with `{url}` for the fetch's URL and
+    /// `{page_origin}` for the page's origin.
+    pub console: Option<Vec<String>>,
 }
 
 /// How a fetch settles.
@@ -184,14 +195,15 @@ pub enum Body {
     AsSent,
 }
 
-/// What `headers.get(name)` must return.
+/// What `headers.get(name)` must return in the page; for a preflight's response,
+/// which the page never sees, what the server sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Readable {
     /// Exactly this value.
     Value(String),
-    /// Some value: the header is exposed.
+    /// Some value: the header is exposed (for a preflight: sent).
     Any,
-    /// `null`: the CORS filter hides it.
+    /// `null`: the CORS filter hides it (for a preflight: not sent).
     Hidden,
 }
 
@@ -334,8 +346,11 @@ struct RawExpect {
     preflights: Option<usize>,
     requests: Option<usize>,
     preflight_status: Option<u16>,
+    #[serde(default)]
+    preflight_headers: BTreeMap<String, RawReadable>,
     request_headers: Option<String>,
     cookie: Option<bool>,
+    console: Option<Vec<String>>,
 }
 
 /// The fetches after the first: one table, or a list of them.
@@ -462,8 +477,15 @@ impl RawExpect {
             preflights: other.preflights.or(self.preflights),
             requests: other.requests.or(self.requests),
             preflight_status: other.preflight_status.or(self.preflight_status),
+            // The preflight is answered before the fetch settles either way.
+            preflight_headers: {
+                let mut headers = self.preflight_headers;
+                headers.extend(other.preflight_headers);
+                headers
+            },
             request_headers: other.request_headers.or(self.request_headers),
             cookie: other.cookie.or(self.cookie),
+            console: other.console.or(self.console),
         }
     }
 
@@ -492,28 +514,30 @@ impl RawExpect {
         let requests = self
             .requests
             .ok_or("give expect.requests: how many other requests the server got")?;
-        let headers = self
-            .headers
-            .into_iter()
-            .map(|(name, readable)| {
-                let readable = match readable {
-                    RawReadable::Value(value) => Readable::Value(value),
-                    RawReadable::Flag(true) => Readable::Any,
-                    RawReadable::Flag(false) => Readable::Hidden,
-                };
-                (name.to_ascii_lowercase(), readable)
-            })
-            .collect();
+        let readable = |raw: BTreeMap<String, RawReadable>| -> BTreeMap<String, Readable> {
+            raw.into_iter()
+                .map(|(name, readable)| {
+                    let readable = match readable {
+                        RawReadable::Value(value) => Readable::Value(value),
+                        RawReadable::Flag(true) => Readable::Any,
+                        RawReadable::Flag(false) => Readable::Hidden,
+                    };
+                    (name.to_ascii_lowercase(), readable)
+                })
+                .collect()
+        };
         Ok(Expect {
             outcome,
             response_type: self.response_type,
             body,
-            headers,
+            headers: readable(self.headers),
             preflights,
             requests,
             preflight_status: self.preflight_status,
+            preflight_headers: readable(self.preflight_headers),
             request_headers: self.request_headers,
             cookie: self.cookie,
+            console: self.console,
         })
     }
 }
@@ -612,6 +636,49 @@ mod tests {
         )
         .unwrap_err();
         assert!(both.contains("`not_applicable` alone"), "{both}");
+    }
+
+    #[test]
+    fn console_messages_and_preflight_headers_are_read() {
+        let scenario = parse(
+            r#"
+            policy = "exact"
+            [[scenario]]
+            name = "x"
+            fetch = { method = "PATCH" }
+            expect.error = "TypeError"
+            expect.preflights = 1
+            expect.requests = 0
+            expect.preflight_headers = { Access-Control-Allow-Origin = true, access-control-allow-methods = false }
+            expect.console = ["Access to fetch at '{url}' has been blocked"]
+            firefox = { why = "because", expect = { preflight_headers = { x = "1" } } }
+            "#,
+        )
+        .unwrap();
+        let expect = &scenario.expect;
+        assert_eq!(
+            expect.console.as_deref(),
+            Some(&["Access to fetch at '{url}' has been blocked".to_owned()][..])
+        );
+        assert_eq!(
+            expect.preflight_headers["access-control-allow-origin"],
+            Readable::Any
+        );
+        assert_eq!(
+            expect.preflight_headers["access-control-allow-methods"],
+            Readable::Hidden
+        );
+        // An engine's note keeps the console and adds to the preflight's headers.
+        let firefox = scenario.observed(Engine::Firefox).unwrap();
+        assert_eq!(firefox.console, expect.console);
+        assert_eq!(firefox.preflight_headers.len(), 3);
+        let none = parse(
+            "policy = \"p\"\n[[scenario]]\nname = \"x\"\n\
+             expect = { status = 200, preflights = 0, requests = 1 }",
+        )
+        .unwrap();
+        assert_eq!(none.expect.console, None);
+        assert!(none.expect.preflight_headers.is_empty());
     }
 
     #[test]
