@@ -90,6 +90,7 @@ pub fn config(data: &[u8]) {
         return;
     };
     let credentials = config.allow_credentials;
+    let debug = config.debug;
     let insecure_refused = credentials && !config.dangerously_tolerate_insecure_origins;
     let Ok(cors) = Cors::try_from(config) else {
         return;
@@ -113,7 +114,7 @@ pub fn config(data: &[u8]) {
             req.add_origin(origin)
                 .add_request_method(b"PUT")
                 .add_request_headers(b"x-a");
-            check_response(&cors.decide(&req), &[origin], credentials);
+            check_response(&cors.decide(&req), &[origin], credentials, debug);
         }
     }
 }
@@ -139,8 +140,10 @@ pub fn decide(data: &[u8]) {
             .allow_methods(["PUT"])
             .allow_headers(["x-a", "authorization"]);
     }
+    let debug = flags & 32 != 0;
     // `null` with credentials needs the dangerous setting; the decision is what is fuzzed.
     let cors = builder
+        .debug(debug)
         .allow_credentials(credentials)
         .dangerously_tolerate_insecure_origins(true)
         .allow_private_network(flags & 8 != 0)
@@ -176,7 +179,7 @@ pub fn decide(data: &[u8]) {
         }
     }
     let decision = cors.decide(&req);
-    check_response(&decision, &origins, credentials);
+    check_response(&decision, &origins, credentials, debug);
     if let Some(acao) = decision.headers().get(CorsHeader::AllowOrigin) {
         if acao.as_bytes() != b"*" {
             let o = origins[0];
@@ -197,7 +200,7 @@ pub fn decide(data: &[u8]) {
     }
 }
 
-fn check_response(decision: &Decision<'_>, origins: &[&[u8]], credentials: bool) {
+fn check_response(decision: &Decision<'_>, origins: &[&[u8]], credentials: bool, debug: bool) {
     let headers = decision.headers();
     for (_, value) in headers.iter() {
         assert!(http::HeaderValue::from_bytes(value.as_bytes()).is_ok());
@@ -211,7 +214,34 @@ fn check_response(decision: &Decision<'_>, origins: &[&[u8]], credentials: bool)
     if let Some(acao) = acao {
         assert!(acao == b"*" || (origins.len() == 1 && acao == origins[0]));
     }
-    if matches!(decision, Decision::PreflightRejected { .. }) {
-        assert!(acao.is_none());
+    if let Decision::PreflightRejected {
+        status, rejection, ..
+    } = decision
+    {
+        if !debug {
+            assert_eq!(status.as_u16(), 403);
+            assert!(acao.is_none());
+            return;
+        }
+        // Debug mode: a 2xx answer that still fails in the browser, because the refused
+        // part is missing from it.
+        assert!(status.is_success());
+        match rejection.reason().subject() {
+            "origin" => assert!(acao.is_none(), "debug answered a refused origin"),
+            "method" => assert!(headers.get(CorsHeader::AllowMethods).is_none()),
+            _ => {
+                let refused = rejection.value();
+                if let Some(acah) = headers.get(CorsHeader::AllowHeaders) {
+                    assert!(
+                        refused.is_empty()
+                            || !acah
+                                .as_bytes()
+                                .split(|&b| b == b',')
+                                .any(|n| n.eq_ignore_ascii_case(refused)),
+                        "debug answered the refused header"
+                    );
+                }
+            }
+        }
     }
 }
