@@ -1,5 +1,5 @@
 //! The conformance server for fetch-cors-actix: a CORS policy from a JSON file in front of a
-//! trivial handler, as /work/shared/conformance/CONTRACT.md describes.
+//! trivial handler, as `xtask/suite/CONTRACT.md` describes.
 //!
 //!     conformance-actix --config <policy.json> [--port <n>]
 

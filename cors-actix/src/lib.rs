@@ -441,3 +441,9 @@ where
         }
     }
 }
+
+/// The crate's README (its crate-registry page), whose Rust blocks run as doctests so that
+/// its quick start keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,5 +1,5 @@
 //! The conformance server for fetch-cors-axum: a policy from a JSON file in front of a trivial
-//! handler, as `shared/conformance/CONTRACT.md` describes.
+//! handler, as `xtask/suite/CONTRACT.md` describes.
 //!
 //!     conformance-axum --config <policy.json> [--port <n>]
 

@@ -411,3 +411,9 @@ impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
+
+/// The crate's README (its crate-registry page), whose Rust blocks run as doctests so that
+/// its quick start keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -91,3 +91,9 @@ pub use header::{Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUE
 pub use policy::Cors;
 pub use request::CorsRequest;
 pub use response::{Constant, CorsHeader, Echo, ResponseHeaders, Value};
+
+/// The crate's README (its crate-registry page), whose Rust blocks run as doctests so that
+/// its quick start keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

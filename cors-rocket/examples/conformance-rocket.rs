@@ -1,4 +1,4 @@
-//! The conformance server for fetch-cors-rocket (shared/conformance/CONTRACT.md):
+//! The conformance server for fetch-cors-rocket (`xtask/suite/CONTRACT.md`):
 //! `conformance-rocket --config <policy.json> [--port <n>]`.
 //!
 //! The policy from the file, as a [`CorsFairing`], in front of one handler that answers

@@ -550,3 +550,9 @@ impl<'r> FromRequest<'r> for CorsRejection<'r> {
         }
     }
 }
+
+/// The crate's README (its crate-registry page), whose Rust blocks run as doctests so that
+/// its quick start keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -519,3 +519,9 @@ fn text_response(status: StatusCode, message: String) -> Response {
     *response.status_mut() = status;
     response
 }
+
+/// The crate's README (its crate-registry page), whose Rust blocks run as doctests so that
+/// its quick start keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -32,7 +32,7 @@
 //! # Policies
 //!
 //! `policies/<name>.json` are policy files in the contract's schema
-//! (`shared/conformance/CONTRACT.md`). `{page_origin}` in a file stands for the page's
+//! (`xtask/suite/CONTRACT.md`). `{page_origin}` in a file stands for the page's
 //! origin, whose port is only known at run time; the filled-in copy goes to a scratch
 //! directory. One server (and proxy) per policy.
 //!

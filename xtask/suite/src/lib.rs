@@ -1,7 +1,7 @@
 //! The CORS conformance suite: cases written once, as data, and run over real HTTP
 //! against the `conformance-<fw>` example server of every adapter crate.
 //!
-//! The servers keep the contract in `shared/conformance/CONTRACT.md`: they take a
+//! The servers keep the contract in `CONTRACT.md` beside this crate's `Cargo.toml`: they take a
 //! policy file (`--config <policy.json> --port 0`), print
 //! `listening on http://127.0.0.1:<port>`, and put the policy in front of a handler
 //! that answers `200 ok` with marker headers ([`server::HANDLER_HEADERS`]).
