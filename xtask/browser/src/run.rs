@@ -58,6 +58,12 @@ pub struct Run {
     /// <target>`. Left out of the counts, since the server never got them whole, and
     /// listed in the report.
     pub resent: Vec<String>,
+    /// The scenarios run a second time because a request the browser sent was never
+    /// answered and the browser gave up on it (a connection the engine dropped, not a CORS
+    /// answer: WebKit does this now and then on a kept-alive connection), each with the
+    /// first run's problems. A scenario is run again once, and only for that; the report
+    /// lists every one.
+    pub retried: Vec<String>,
     /// How long the run took, browser start included.
     pub elapsed: Duration,
 }
@@ -110,6 +116,15 @@ impl fmt::Display for Run {
             )?;
             for (name, why) in &self.deviations {
                 writeln!(f, "    {name}: {why}")?;
+            }
+        }
+        if !self.retried.is_empty() {
+            writeln!(
+                f,
+                "  {engine} left a request unanswered and gave up on it; run again once:"
+            )?;
+            for scenario in &self.retried {
+                writeln!(f, "    {scenario}")?;
             }
         }
         if !self.resent.is_empty() {
@@ -213,6 +228,7 @@ pub fn run(binary: &Path, adapter: &str, engine: Engine) -> Result<Run, String> 
         console_messages: seen.console_messages,
         console_unchecked: seen.console_unchecked,
         resent: seen.resent,
+        retried: seen.retried,
         elapsed: started.elapsed(),
     })
 }
@@ -228,6 +244,10 @@ struct Seen {
     console_unchecked: Vec<String>,
     /// See [`Run::resent`].
     resent: Vec<String>,
+    /// See [`Run::retried`].
+    retried: Vec<String>,
+    /// Whether the scenario just run saw a request the server never answered.
+    unanswered: bool,
 }
 
 /// What every scenario of a run shares.
@@ -288,6 +308,14 @@ async fn run_scenarios(
         for scenario in group {
             index += 1;
             let mut problems = run_scenario(browser, &proxy, scenario, index, context, seen).await;
+            if !problems.is_empty() && seen.unanswered {
+                // Not a CORS answer but a request that never got one: run it again, once,
+                // with fresh URLs, and say so in the report.
+                seen.retried
+                    .push(format!("{}: {}", scenario.name, problems.join("; ")));
+                index += 1;
+                problems = run_scenario(browser, &proxy, scenario, index, context, seen).await;
+            }
             if !problems.is_empty() {
                 problems.push(format!(
                     "policy: policies/{policy}.json{}",
@@ -372,6 +400,9 @@ async fn run_scenario(
                 .map_err(|e| format!("the page reported {value}, which does not parse: {e}"))
         });
     let (exchanges, resent) = set_apart_resent(proxy.exchanges(&marker, SETTLE_TIMEOUT));
+    seen.unanswered = exchanges
+        .iter()
+        .any(|e| e.response.is_none() && e.error.is_none());
     seen.resent.extend(resent.iter().map(|e| {
         format!(
             "{}: {} {}",
@@ -556,6 +587,7 @@ mod tests {
             console_messages: BTreeSet::new(),
             console_unchecked: vec!["debug/w".into()],
             resent: vec!["cache-first/z: PUT /?scenario=1".into()],
+            retried: vec!["max-age/v: fetch 2: TypeError: Load failed".into()],
             elapsed: Duration::from_secs(2),
         };
         let text = run.to_string();
@@ -575,6 +607,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\"TypeError: Load failed\""), "{text}");
+        assert!(
+            text.contains(
+                "left a request unanswered and gave up on it; run again once:\n    \
+                 max-age/v: fetch 2: TypeError: Load failed"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains(
                 "WebKit does not hand its console to WebDriver: the console messages these \
@@ -599,6 +638,7 @@ mod tests {
             console_messages: BTreeSet::from(["Access to fetch at '{url}' …".to_owned()]),
             console_unchecked: Vec::new(),
             resent: Vec::new(),
+            retried: Vec::new(),
             elapsed: Duration::from_secs(2),
         };
         let text = chromium.to_string();
