@@ -127,6 +127,25 @@ impl Cors {
         }
     }
 
+    /// [Fetch, CORS-preflight fetch, step 7.5](https://fetch.spec.whatwg.org/#cors-preflight-fetch):
+    /// why the method the browser will send is refused, if it is: not a token, forbidden, or
+    /// not allowed (a safelisted method always is).
+    #[inline]
+    fn method_refusal(&self, method: &[u8]) -> Option<Reason> {
+        if !is_token(method) {
+            Some(Reason::MethodNotToken)
+        } else if method::is_forbidden(method) {
+            Some(Reason::MethodForbidden)
+        } else if !self.policy.methods.allows(method) {
+            Some(match self.policy.methods {
+                Methods::AnyReceivable(_) => Reason::MethodNotReceivable,
+                Methods::Any | Methods::Listed(_) => Reason::MethodNotAllowed,
+            })
+        } else {
+            None
+        }
+    }
+
     fn reject_preflight<'a>(
         &'a self,
         req: &CorsRequest<'a>,
@@ -172,10 +191,7 @@ impl Cors {
             }
         }
         if let Some(method) = req.request_method.single() {
-            if is_token(method)
-                && !method::is_forbidden(method)
-                && self.policy.methods.allows(method)
-            {
+            if self.method_refusal(method).is_none() {
                 headers.push(
                     CorsHeader::AllowMethods,
                     Value::Echo(Echo::RequestMethod, method),
@@ -221,19 +237,7 @@ impl Cors {
                 ),
             );
         };
-        let method_refusal = if !is_token(requested_method) {
-            Some(Reason::MethodNotToken)
-        } else if method::is_forbidden(requested_method) {
-            Some(Reason::MethodForbidden)
-        } else if !self.policy.methods.allows(requested_method) {
-            Some(match self.policy.methods {
-                Methods::AnyReceivable(_) => Reason::MethodNotReceivable,
-                Methods::Any | Methods::Listed(_) => Reason::MethodNotAllowed,
-            })
-        } else {
-            None
-        };
-        if let Some(reason) = method_refusal {
+        if let Some(reason) = self.method_refusal(requested_method) {
             return self.reject_preflight(req, Rejection::new(reason, requested_method));
         }
 

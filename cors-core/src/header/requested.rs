@@ -136,30 +136,23 @@ pub(crate) fn check_requested<'a>(
 /// element that is not an allowed token: what debug mode answers for a refused list. Never on
 /// the hot path; bounded by the lines kept.
 pub(crate) fn allowed_requested(lines: &[&[u8]], allowed: &AllowedHeaders) -> Vec<u8> {
-    let mut out = Vec::new();
-    for name in lines
-        .iter()
-        .flat_map(|line| line.split(|&b| b == b','))
-        .map(trim_ows)
-        .filter(|n| is_token(n) && allowed.allows(n))
-    {
-        if !out.is_empty() {
-            out.push(b',');
-        }
-        out.extend_from_slice(name);
-    }
-    out
+    join_names(lines, |n| is_token(n) && allowed.allows(n))
 }
 
 /// Every requested name, in order, joined by `,`: for requests that cannot be echoed as is.
 pub(crate) fn join_requested(lines: &[&[u8]]) -> Vec<u8> {
+    join_names(lines, |n| !n.is_empty())
+}
+
+/// The elements of `lines` that `keep` accepts, trimmed, in order, joined by `,`.
+fn join_names(lines: &[&[u8]], keep: impl Fn(&[u8]) -> bool) -> Vec<u8> {
     // Room for every byte plus a separator between lines: one allocation, never grown.
     let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for name in lines
         .iter()
         .flat_map(|line| line.split(|&b| b == b','))
         .map(trim_ows)
-        .filter(|n| !n.is_empty())
+        .filter(|n| keep(n))
     {
         if !out.is_empty() {
             out.push(b',');

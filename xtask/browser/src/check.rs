@@ -160,17 +160,7 @@ fn check_page(expect: &Expect, outcome: &PageOutcome, sent_body: Option<&[u8]>) 
     }
     for (name, readable) in &expect.headers {
         let value = outcome.headers.get(name).cloned().flatten();
-        let fine = match (readable, &value) {
-            (Readable::Value(expected), Some(value)) => expected == value,
-            (Readable::Any, Some(_)) | (Readable::Hidden, None) => true,
-            _ => false,
-        };
-        if !fine {
-            let expected = match readable {
-                Readable::Value(expected) => format!("{expected:?}"),
-                Readable::Any => "a value".to_owned(),
-                Readable::Hidden => "null (hidden)".to_owned(),
-            };
+        if let Some(expected) = unmet(readable, &value, "null (hidden)") {
             problems.push(format!(
                 "headers.get({name:?}): expected {expected}, got {value:?}; the page sees {:?}",
                 outcome.names
@@ -233,17 +223,7 @@ fn check_preflight(expect: &Expect, preflight: &Exchange, context: Context<'_>) 
             let value = response
                 .header(name)
                 .map(|v| String::from_utf8_lossy(&v).into_owned());
-            let fine = match (readable, &value) {
-                (Readable::Value(expected), Some(value)) => expected == value,
-                (Readable::Any, Some(_)) | (Readable::Hidden, None) => true,
-                _ => false,
-            };
-            if !fine {
-                let expected = match readable {
-                    Readable::Value(expected) => format!("{expected:?}"),
-                    Readable::Any => "a value".to_owned(),
-                    Readable::Hidden => "none".to_owned(),
-                };
+            if let Some(expected) = unmet(readable, &value, "none") {
                 problems.push(format!(
                     "{summary}: the preflight's response header {name}: expected {expected}, \
                      got {value:?}"
@@ -344,6 +324,18 @@ fn check_actual(
         }
     }
     problems
+}
+
+/// What `readable` expected, described, when `value` does not meet it; `absent` describes
+/// the header's absence.
+fn unmet(readable: &Readable, value: &Option<String>, absent: &str) -> Option<String> {
+    match (readable, value) {
+        (Readable::Value(expected), Some(value)) if expected == value => None,
+        (Readable::Any, Some(_)) | (Readable::Hidden, None) => None,
+        (Readable::Value(expected), _) => Some(format!("{expected:?}")),
+        (Readable::Any, None) => Some("a value".to_owned()),
+        (Readable::Hidden, Some(_)) => Some(absent.to_owned()),
+    }
 }
 
 #[cfg(test)]
