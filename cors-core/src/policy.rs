@@ -133,6 +133,29 @@ impl Cors {
         }
     }
 
+    /// Whether the policy allows `origin` (the bytes of one `Origin` header): what it would
+    /// answer a CORS request from that origin, without the request. For the checks CORS
+    /// does not make, above all a WebSocket upgrade: browsers send `Origin` with it but
+    /// enforce nothing, so an upgrade handler that does not ask this lets any site open a
+    /// socket with the user's cookies (cross-site WebSocket hijacking).
+    ///
+    /// `null` is allowed only when listed, and anything that is not a serialized origin
+    /// never is ([Fetch, origin header](https://fetch.spec.whatwg.org/#origin-header)).
+    ///
+    /// ```
+    /// use fetch_cors::Cors;
+    ///
+    /// let cors = Cors::builder().allow_origin_pattern("https://*.example.com").build()?;
+    /// assert!(cors.allows_origin(b"https://app.example.com"));
+    /// assert!(!cors.allows_origin(b"https://evil.example"));
+    /// assert!(!cors.allows_origin(b"null"));
+    /// assert!(!cors.allows_origin(b"https://app.example.com/"));
+    /// # Ok::<(), fetch_cors::ConfigError>(())
+    /// ```
+    pub fn allows_origin(&self, origin: &[u8]) -> bool {
+        self.policy.origins.check(origin).is_ok()
+    }
+
     /// Whether credentials are allowed.
     pub fn allows_credentials(&self) -> bool {
         self.policy.credentials
