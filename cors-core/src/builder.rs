@@ -378,6 +378,7 @@ impl CorsBuilder {
             methods,
             headers,
             credentials: self.credentials,
+            tolerate_insecure_origins: self.tolerate_insecure_origins,
             private_network: self.private_network,
             max_age,
             expose,

@@ -34,6 +34,51 @@ impl Cors {
         self.handle_actual(req)
     }
 
+    /// Whether an outside check may allow `origin`: see [`Cors::origin_to_check`].
+    fn is_checkable(&self, origin: &[u8]) -> bool {
+        let secure_only = self.policy.credentials && !self.policy.tolerate_insecure_origins;
+        self.policy.origins.undecided(origin, secure_only)
+    }
+
+    /// For adapters with an asynchronous origin check ([`OriginCheck`](crate::OriginCheck)):
+    /// the origin to ask it about before deciding `req`, or `None` when the policy decides the
+    /// request alone. Only a CORS request's single `Origin` that the policy's exact origins,
+    /// patterns and predicate leave undecided goes to the check: never one they allow, never
+    /// `null` (sandboxed documents and local files share it), never a malformed value, never
+    /// any origin under `*`, and with credentials never an `http://` origin whose host is not
+    /// loopback (unless `dangerously_tolerate_insecure_origins`), as the policy would refuse
+    /// to list it. When the check allows it, mark the request with
+    /// [`CorsRequest::allow_checked_origin`] and decide as usual: the answer echoes the origin
+    /// and carries `Vary: Origin` like any listed origin's.
+    ///
+    /// ```
+    /// use fetch_cors::{Cors, CorsRequest, Decision};
+    ///
+    /// let cors = Cors::builder().allow_origin("https://app.example.com").build()?;
+    /// let mut req = CorsRequest::new(b"GET");
+    /// req.add_origin(b"https://tenant.example.net");
+    /// assert_eq!(cors.origin_to_check(&req), Some("https://tenant.example.net"));
+    /// req.allow_checked_origin(); // what the check said
+    /// let decision = cors.decide(&req);
+    /// assert!(decision.rejection().is_none());
+    ///
+    /// let mut listed = CorsRequest::new(b"GET");
+    /// listed.add_origin(b"https://app.example.com");
+    /// assert_eq!(cors.origin_to_check(&listed), None); // the list decides
+    /// let mut null = CorsRequest::new(b"GET");
+    /// null.add_origin(b"null");
+    /// assert_eq!(cors.origin_to_check(&null), None); // never asked, always refused
+    /// # Ok::<(), fetch_cors::ConfigError>(())
+    /// ```
+    pub fn origin_to_check<'a>(&self, req: &CorsRequest<'a>) -> Option<&'a str> {
+        let origin = req.origin.single()?;
+        if !self.is_checkable(origin) {
+            return None;
+        }
+        // A tuple origin is ASCII.
+        std::str::from_utf8(origin).ok()
+    }
+
     fn is_any_origin(&self) -> bool {
         matches!(self.policy.origins, Origins::Any)
     }
@@ -53,6 +98,11 @@ impl Cors {
             Ok(()) => Ok(Value::Echo(Echo::Origin, origin)),
             Err(origin::Refusal::NotSerialized) => {
                 Err(Rejection::new(Reason::OriginNotSerialized, origin))
+            }
+            // The application's own check allowed an origin the lists leave undecided: echoed
+            // like a listed one.
+            Err(origin::Refusal::NotAllowed) if req.origin_checked && self.is_checkable(origin) => {
+                Ok(Value::Echo(Echo::Origin, origin))
             }
             Err(origin::Refusal::NotAllowed) => {
                 Err(Rejection::new(Reason::OriginNotAllowed, origin))

@@ -68,12 +68,14 @@
 
 pub mod adapter;
 mod builder;
+mod check;
 #[cfg(feature = "serde")]
 mod config;
 mod decide;
 mod decision;
 mod error;
 mod header;
+mod live;
 mod method;
 mod origin;
 mod policy;
@@ -83,11 +85,13 @@ mod token;
 mod wildcard;
 
 pub use builder::CorsBuilder;
+pub use check::{CheckError, CheckFailed, CheckFuture, OriginCheck};
 #[cfg(feature = "serde")]
 pub use config::Config;
 pub use decision::{Decision, Reason, Rejection, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS};
 pub use error::{ConfigError, Field, Problem};
 pub use header::{Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES};
+pub use live::{CorsSource, Current, LiveCors};
 pub use policy::Cors;
 pub use request::CorsRequest;
 pub use response::{Constant, CorsHeader, Echo, ResponseHeaders, Value};

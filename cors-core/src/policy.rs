@@ -17,6 +17,9 @@ pub(crate) struct Policy {
     pub(crate) methods: Methods,
     pub(crate) headers: AllowedHeaders,
     pub(crate) credentials: bool,
+    /// `dangerously_tolerate_insecure_origins`: whether an outside origin check may allow an
+    /// `http://` origin that is not loopback when credentials are allowed.
+    pub(crate) tolerate_insecure_origins: bool,
     pub(crate) private_network: bool,
     pub(crate) max_age: Option<HeaderValue>,
     pub(crate) expose: Option<HeaderValue>,

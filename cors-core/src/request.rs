@@ -109,6 +109,8 @@ pub struct CorsRequest<'a> {
     /// list split over lines is rare and its answer allocates anyway.
     pub(crate) split_request_headers: Vec<&'a [u8]>,
     pub(crate) private_network: Lines<'a>,
+    /// Set by [`CorsRequest::allow_checked_origin`]: an outside check allowed the origin.
+    pub(crate) origin_checked: bool,
 }
 
 impl<'a> CorsRequest<'a> {
@@ -121,6 +123,7 @@ impl<'a> CorsRequest<'a> {
             request_headers: Lines::default(),
             split_request_headers: Vec::new(),
             private_network: Lines::default(),
+            origin_checked: false,
         }
     }
 
@@ -128,6 +131,17 @@ impl<'a> CorsRequest<'a> {
     #[inline]
     pub fn add_origin(&mut self, value: &'a [u8]) -> &mut Self {
         self.origin.push(value);
+        self
+    }
+
+    /// Records that the application's own origin check (an
+    /// [`OriginCheck`](crate::OriginCheck), awaited by the adapter) allowed this request's
+    /// origin. The policy honours it only for the origin
+    /// [`Cors::origin_to_check`](crate::Cors::origin_to_check) named: one its lists leave
+    /// undecided, never `null`, a malformed value or a refused insecure origin.
+    #[inline]
+    pub fn allow_checked_origin(&mut self) -> &mut Self {
+        self.origin_checked = true;
         self
     }
 

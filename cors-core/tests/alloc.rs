@@ -285,3 +285,37 @@ fn a_restricted_wildcard_allocates_nothing() {
     }
     assert_eq!(count(&cors, "PURGE", &[o]), (0, "actual"));
 }
+
+#[test]
+fn a_live_policy_allocates_nothing() {
+    use fetch_cors::{CorsSource, LiveCors};
+
+    let before = Cors::builder()
+        .allow_origin("https://a.example")
+        .allow_methods(["PUT"])
+        .build()
+        .unwrap();
+    let after = Cors::builder()
+        .allow_origin("https://b.example")
+        .allow_methods(["PUT"])
+        .build()
+        .unwrap();
+    let live = LiveCors::new(before);
+    let source = CorsSource::from(live.clone());
+    let decide = |origin: &[u8], method: &[u8]| {
+        allocations(|| {
+            let current = source.load();
+            let mut req = CorsRequest::new(method);
+            req.add_origin(origin).add_request_method(b"PUT");
+            current.decide(&req).rejection().is_none()
+        })
+    };
+    // The first load on a thread registers it with the swap (once per thread, not per request).
+    decide(b"https://a.example", b"OPTIONS");
+    assert_eq!(decide(b"https://a.example", b"OPTIONS"), (0, true));
+    assert_eq!(decide(b"https://a.example", b"GET"), (0, true));
+    live.replace(after).unwrap();
+    assert_eq!(decide(b"https://a.example", b"OPTIONS"), (0, false));
+    assert_eq!(decide(b"https://b.example", b"OPTIONS"), (0, true));
+    assert_eq!(decide(b"https://b.example", b"GET"), (0, true));
+}

@@ -251,6 +251,25 @@ pub(crate) enum Refusal {
 }
 
 impl Origins {
+    /// Whether `origin` is one the policy's lists leave undecided, which an outside check
+    /// may therefore allow: a tuple origin (never `null`, never a malformed value) that the
+    /// exact origins, the patterns and the predicate do not allow, under a policy that lists
+    /// origins (under `*` every origin is decided). With `secure_only`, an `http://` origin
+    /// whose host is not loopback is not undecided but refused, as it would be if listed.
+    pub(crate) fn undecided(&self, origin: &[u8], secure_only: bool) -> bool {
+        if matches!(self, Origins::Any) || self.check(origin) != Err(Refusal::NotAllowed) {
+            return false;
+        }
+        match read(origin) {
+            Some(Serialized::Tuple(tuple)) => {
+                !secure_only
+                    || tuple.scheme != b"http"
+                    || std::str::from_utf8(tuple.host).is_ok_and(super::host::is_loopback)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether `origin` (one `Origin` value, raw bytes) is allowed.
     pub(crate) fn check(&self, origin: &[u8]) -> Result<(), Refusal> {
         match self {
