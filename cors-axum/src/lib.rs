@@ -195,13 +195,14 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use fetch_cors::adapter::http::{self as kit, HttpHeaders};
+use fetch_cors::{CorsSource, Current, OriginCheck};
 use http::{HeaderMap, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 pub use fetch_cors;
-pub use fetch_cors::{Cors, Rejection};
+pub use fetch_cors::{Cors, LiveCors, Rejection};
 
 /// A tower [`Layer`] that puts a CORS policy in front of a service.
 ///
@@ -213,18 +214,30 @@ pub use fetch_cors::{Cors, Rejection};
 /// ```
 #[derive(Debug, Clone)]
 pub struct CorsLayer {
-    cors: Cors,
+    cors: CorsSource,
+    check: Option<OriginCheck>,
 }
 
 impl CorsLayer {
-    /// A layer applying `cors`.
-    pub fn new(cors: Cors) -> Self {
-        CorsLayer { cors }
+    /// A layer applying `cors`: a [`Cors`], or a [`LiveCors`] replaced while serving.
+    pub fn new(cors: impl Into<CorsSource>) -> Self {
+        CorsLayer {
+            cors: cors.into(),
+            check: None,
+        }
     }
 
-    /// The policy.
-    pub fn cors(&self) -> &Cors {
-        &self.cors
+    /// Asks `check` about origins the policy's lists leave undecided
+    /// ([`Cors::origin_to_check`]), awaiting it for at most its timeout on tokio's timer; a
+    /// check that fails or times out refuses the origin and is logged at `warn`.
+    pub fn check_origins(mut self, check: OriginCheck) -> Self {
+        self.check = Some(check);
+        self
+    }
+
+    /// The policy now.
+    pub fn policy(&self) -> Current<'_> {
+        self.cors.load()
     }
 }
 
@@ -238,7 +251,11 @@ impl<S> Layer<S> for CorsLayer {
     type Service = CorsService<S>;
 
     fn layer(&self, inner: S) -> CorsService<S> {
-        CorsService::new(inner, self.cors.clone())
+        CorsService {
+            inner,
+            cors: self.cors.clone(),
+            check: self.check.clone(),
+        }
     }
 }
 
@@ -249,13 +266,18 @@ impl<S> Layer<S> for CorsLayer {
 #[derive(Debug, Clone)]
 pub struct CorsService<S> {
     inner: S,
-    cors: Cors,
+    cors: CorsSource,
+    check: Option<OriginCheck>,
 }
 
 impl<S> CorsService<S> {
     /// Puts `cors` in front of `inner`.
-    pub fn new(inner: S, cors: Cors) -> Self {
-        CorsService { inner, cors }
+    pub fn new(inner: S, cors: impl Into<CorsSource>) -> Self {
+        CorsService {
+            inner,
+            cors: cors.into(),
+            check: None,
+        }
     }
 
     /// The inner service.
@@ -273,31 +295,79 @@ impl<S> CorsService<S> {
         self.inner
     }
 
-    /// The policy.
-    pub fn cors(&self) -> &Cors {
-        &self.cors
+    /// The policy now.
+    pub fn policy(&self) -> Current<'_> {
+        self.cors.load()
     }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CorsService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let current = self.cors.load();
+        if let Some(check) = &self.check {
+            let (cors_request, _) = kit::read(req.method(), req.headers());
+            if let Some(origin) = current.origin_to_check(&cors_request) {
+                // Off the fast path: await the check, then decide under the policy this
+                // request started with, with the service made ready for it.
+                let (origin, cors, check) =
+                    (origin.to_owned(), Cors::clone(&current), check.clone());
+                let clone = self.inner.clone();
+                let ready = mem::replace(&mut self.inner, clone);
+                return ResponseFuture::checked(Box::pin(async move {
+                    let allowed = match check
+                        .run(&origin, tokio::time::sleep(check.timeout()))
+                        .await
+                    {
+                        Ok(allowed) => allowed,
+                        Err(failed) => {
+                            tracing::warn!("{failed}");
+                            false
+                        }
+                    };
+                    let mut inner = ready;
+                    decide_and_call(&cors, &mut inner, req, allowed).await
+                }));
+            }
+        }
+        decide_and_call(&current, &mut self.inner, req, false)
+    }
+}
+
+/// Decides `req` under `cors` (its origin allowed by the application's check when
+/// `checked`) and answers a preflight, or calls `inner` and adds the headers to its answer.
+fn decide_and_call<S, ReqBody, ResBody>(
+    cors: &Cors,
+    inner: &mut S,
+    mut req: Request<ReqBody>,
+    checked: bool,
+) -> ResponseFuture<S::Future, ResBody, S::Error>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    {
         // The decision borrows the request's headers, so everything kept from it is made
         // owned inside this block, before the request moves into the inner service.
         let (headers, rejection) = {
-            let (cors_request, echoes) = kit::read(req.method(), req.headers());
-            let decision = self.cors.decide(&cors_request);
+            let (mut cors_request, echoes) = kit::read(req.method(), req.headers());
+            if checked {
+                cors_request.allow_checked_origin();
+            }
+            let decision = cors.decide(&cors_request);
             let rejection = decision.rejection().map(|rejection| {
                 tracing::debug!(
                     method = %req.method(),
@@ -320,7 +390,7 @@ where
         if let Some(rejection) = rejection {
             req.extensions_mut().insert(rejection);
         }
-        ResponseFuture::handler(self.inner.call(req), headers)
+        ResponseFuture::handler(inner.call(req), headers)
     }
 }
 
@@ -349,15 +419,15 @@ fn preflight_response<B: Default>(
 pin_project! {
     /// The response future of [`CorsService`]: the inner service's future, whose response
     /// gets the CORS headers, or a preflight answer that is ready at once.
-    pub struct ResponseFuture<F, B> {
+    pub struct ResponseFuture<F, B, E> {
         #[pin]
-        state: State<F, B>,
+        state: State<F, B, E>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, B> {
+    enum State<F, B, E> {
         Handler {
             #[pin]
             future: F,
@@ -366,13 +436,22 @@ pin_project! {
         Answer {
             response: Option<Response<B>>,
         },
+        Checked {
+            future: Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>,
+        },
     }
 }
 
-impl<F, B> ResponseFuture<F, B> {
+impl<F, B, E> ResponseFuture<F, B, E> {
     fn handler(future: F, headers: HttpHeaders) -> Self {
         ResponseFuture {
             state: State::Handler { future, headers },
+        }
+    }
+
+    fn checked(future: Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>) -> Self {
+        ResponseFuture {
+            state: State::Checked { future },
         }
     }
 
@@ -385,7 +464,7 @@ impl<F, B> ResponseFuture<F, B> {
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<F, B, E> Future for ResponseFuture<F, B, E>
 where
     F: Future<Output = Result<Response<B>, E>>,
 {
@@ -402,11 +481,12 @@ where
             StateProj::Answer { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("ResponseFuture polled after completion"))),
+            StateProj::Checked { future } => future.as_mut().poll(cx),
         }
     }
 }
 
-impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+impl<F, B, E> std::fmt::Debug for ResponseFuture<F, B, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
