@@ -181,14 +181,14 @@ use std::future::ready;
 use std::thread::LocalKey;
 
 use fetch_cors::adapter::http::{self as kit, HttpHeaders};
-use fetch_cors::{CorsRequest, Decision};
+use fetch_cors::{CorsRequest, CorsSource, Decision, OriginCheck};
 use http::{HeaderMap, Method, StatusCode};
 use warp::log::Info;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
 pub use fetch_cors;
-pub use fetch_cors::{Cors, Rejection};
+pub use fetch_cors::{Cors, LiveCors, Rejection};
 
 /// Puts `cors` around `filter`.
 ///
@@ -205,7 +205,7 @@ pub use fetch_cors::{Cors, Rejection};
 /// # let _ = routes;
 /// ```
 pub fn wrap<F, R>(
-    cors: Cors,
+    cors: impl Into<CorsSource>,
     filter: F,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
 where
@@ -229,6 +229,11 @@ where
     // holds only within one poll; passing it in a custom rejection would box it for every
     // such request. The policy is pure, so both decisions agree, and `answer` logs only the
     // requests it answers, so each request is logged once.
+    //
+    // A live policy is loaded at each decision: a request is decided by the policy in force
+    // when warp lends its headers (for a request the filter answers, as that answer
+    // completes), and a preflight answered here by the one in force when it arrives.
+    let cors = cors.into();
     let preflight_cors = cors.clone();
     let answered = warp::method()
         .and_then(|method: Method| {
@@ -242,7 +247,7 @@ where
         })
         .untuple_one()
         .and(read_request(&ANSWER, move |method, headers| {
-            answer(&preflight_cors, method, headers)
+            answer(&preflight_cors.load(), method, headers, false)
         }))
         .and_then(|answer: Option<Option<Response>>| {
             ready(answer.flatten().ok_or_else(warp::reject::not_found))
@@ -251,11 +256,100 @@ where
     let forwarded = read_after(
         F::Error::outcome(filter),
         &FORWARD,
-        move |method, headers| forward(&cors, method, headers),
+        move |method, headers| forward(&cors.load(), method, headers, false),
     )
     .map(finish);
 
     answered.or(forwarded).unify()
+}
+
+/// [`wrap`], asking `check` about origins the policy's lists leave undecided
+/// ([`Cors::origin_to_check`]), awaited for at most its timeout on tokio's timer; a check that
+/// fails or times out refuses the origin and is logged at `warn`.
+///
+/// Each request is decided once, before the filter runs, by the policy in force when it
+/// arrived. The cost: warp lends a request's headers to a filter only as a copy, so this
+/// wrapper copies them for every request (about one allocation per custom-named header),
+/// where [`wrap`] copies nothing; and a preflight it answers travels to the response as a
+/// rejection (one allocation).
+///
+/// ```
+/// use std::time::Duration;
+/// use fetch_cors::OriginCheck;
+/// use warp::Filter;
+///
+/// let cors = fetch_cors_warp::Cors::builder().allow_origin("https://app.example.com").build().unwrap();
+/// let check = OriginCheck::new(Duration::from_millis(200), |origin: String| async move {
+///     Ok::<_, std::io::Error>(origin.ends_with(".customer.example"))
+/// });
+/// let routes = fetch_cors_warp::wrap_checked(cors, check, warp::path("hello").map(|| "hello"));
+/// # let _ = routes;
+/// ```
+pub fn wrap_checked<F, R>(
+    cors: impl Into<CorsSource>,
+    check: OriginCheck,
+    filter: F,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+where
+    F: Filter<Extract = (R,)> + Clone + Send + Sync + 'static,
+    F::Error: FilterError,
+    R: Reply,
+{
+    let cors = cors.into();
+    warp::method()
+        .and(warp::header::headers_cloned())
+        .and_then(move |method: Method, headers: HeaderMap| {
+            let current = Cors::clone(&cors.load());
+            let check = check.clone();
+            async move {
+                let origin = current
+                    .origin_to_check(&kit::read(&method, &headers).0)
+                    .map(str::to_owned);
+                let checked = match origin {
+                    None => false,
+                    Some(origin) => {
+                        let timer = tokio::time::sleep(check.timeout());
+                        check.run(&origin, timer).await.unwrap_or_else(|failed| {
+                            tracing::warn!("{failed}");
+                            false
+                        })
+                    }
+                };
+                match answer(&current, &method, &headers, checked) {
+                    Some(mut answered) => Err(warp::reject::custom(Answered {
+                        status: answered.status(),
+                        headers: std::mem::take(answered.headers_mut()),
+                    })),
+                    None => Ok(forward(&current, &method, &headers, checked)),
+                }
+            }
+        })
+        .and(F::Error::outcome(filter))
+        .map(|headers: HttpHeaders, response: Response| finish((response, Some(headers))))
+        .recover(|rejection: warp::Rejection| {
+            ready(match rejection.find::<Answered>() {
+                Some(answered) => Ok::<_, Infallible>(answered.response()),
+                None => Ok(rejection_response(&rejection)),
+            })
+        })
+        .unify()
+}
+
+/// A preflight [`wrap_checked`] answered, on its way past the filter as a rejection.
+#[derive(Debug)]
+struct Answered {
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl warp::reject::Reject for Answered {}
+
+impl Answered {
+    fn response(&self) -> Response {
+        let mut response = self.status.into_response();
+        *response.headers_mut() = self.headers.clone();
+        response
+    }
 }
 
 /// Why the policy refuses this request, if it does: an extractor for the filter behind
@@ -276,17 +370,19 @@ where
 /// # let _ = why;
 /// ```
 pub fn rejection(
-    cors: Cors,
+    cors: impl Into<CorsSource>,
 ) -> impl Filter<Extract = (Option<Rejection<'static>>,), Error = Infallible>
        + Clone
        + Send
        + Sync
        + 'static {
+    let cors = cors.into();
     read_request(&REJECTION, move |method, headers| {
         // A decision of its own, beside the wrapper's (`forward`'s, and `answer`'s before it
         // for an `OPTIONS` request): warp gives a wrapper no way to hand what it decided to
         // the filter inside, and the policy decides the same way every time.
-        let decision = cors.decide(&kit::read(method, headers).0);
+        let current = cors.load();
+        let decision = current.decide(&kit::read(method, headers).0);
         decision.rejection().cloned().map(Rejection::into_owned)
     })
     .map(Option::flatten)
@@ -400,8 +496,12 @@ mod sealed {
 
 /// Answers a preflight the policy answers itself (an empty body, the policy's status and
 /// headers); `None` for any other request, which the second branch of [`wrap`] decides.
-fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response> {
-    let (request, echoes) = kit::read(method, headers);
+/// (`checked`: the application's origin check allowed the request's origin.)
+fn answer(cors: &Cors, method: &Method, headers: &HeaderMap, checked: bool) -> Option<Response> {
+    let (mut request, echoes) = kit::read(method, headers);
+    if checked {
+        request.allow_checked_origin();
+    }
     let decision = cors.decide(&request);
     let status = decision.respond_now()?;
     log_rejection(&decision, method);
@@ -412,8 +512,11 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap) -> Option<Response>
 
 /// The headers to add to the filter's response. For an `OPTIONS` request that [`answer`]
 /// decided and let through, this is the second decision (see the comment in [`wrap`]).
-fn forward(cors: &Cors, method: &Method, headers: &HeaderMap) -> HttpHeaders {
-    let (request, echoes) = kit::read(method, headers);
+fn forward(cors: &Cors, method: &Method, headers: &HeaderMap, checked: bool) -> HttpHeaders {
+    let (mut request, echoes) = kit::read(method, headers);
+    if checked {
+        request.allow_checked_origin();
+    }
     let decision = cors.decide(&request);
     log_rejection(&decision, method);
     // Echoed values are clones of the request's own header values (a reference-count bump
