@@ -99,7 +99,9 @@
 
 use std::future::{ready, Future, Ready};
 use std::mem;
+use std::ops::Deref;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -108,12 +110,15 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
+use arc_swap::{ArcSwap, Guard};
 use fetch_cors::adapter::{self, Echoes, OwnedHeaders, RequestHeader};
-use fetch_cors::{Constant, CorsHeader, CorsRequest, Rejection, ResponseHeaders, Value};
+use fetch_cors::{
+    Constant, CorsHeader, CorsRequest, CorsSource, OriginCheck, Rejection, ResponseHeaders, Value,
+};
 use pin_project_lite::pin_project;
 
 pub use fetch_cors;
-pub use fetch_cors::Cors;
+pub use fetch_cors::{Cors, LiveCors};
 
 /// The CORS middleware: an actix-web [`Transform`] for [`App::wrap`](actix_web::App::wrap),
 /// [`Scope::wrap`](actix_web::Scope::wrap) and
@@ -146,31 +151,124 @@ pub struct CorsMiddleware {
 /// What every request through one [`CorsMiddleware`] shares.
 #[derive(Debug)]
 struct Shared {
+    policy: Policy,
+    check: Option<OriginCheck>,
+}
+
+/// The policy with its values converted to actix-web's: once, or once per replacement of a
+/// live policy.
+#[derive(Debug)]
+enum Policy {
+    Fixed(Converted),
+    Live {
+        live: LiveCors,
+        /// The conversion of the live policy's latest version seen by a request.
+        converted: ArcSwap<Converted>,
+    },
+}
+
+/// A policy and its `Access-Control-Max-Age` and `Access-Control-Expose-Headers` values as
+/// actix-web header values, converted once rather than per request.
+#[derive(Debug)]
+struct Converted {
     policy: Cors,
-    /// The policy's `Access-Control-Max-Age` and `Access-Control-Expose-Headers` values as
-    /// actix-web header values, converted once here rather than per request.
     max_age: Option<HeaderValue>,
     expose_headers: Option<HeaderValue>,
 }
 
+impl Converted {
+    fn new(policy: Cors) -> Self {
+        Converted {
+            max_age: shared_value(adapter::policy_value(&policy, CorsHeader::MaxAge)),
+            expose_headers: shared_value(adapter::policy_value(&policy, CorsHeader::ExposeHeaders)),
+            policy,
+        }
+    }
+}
+
+/// The converted policy one request is decided by.
+enum Current<'a> {
+    Fixed(&'a Converted),
+    Cached(Guard<Arc<Converted>>),
+    Fresh(Arc<Converted>),
+}
+
+impl Deref for Current<'_> {
+    type Target = Converted;
+
+    fn deref(&self) -> &Converted {
+        match self {
+            Current::Fixed(converted) => converted,
+            Current::Cached(converted) => converted,
+            Current::Fresh(converted) => converted,
+        }
+    }
+}
+
+impl Shared {
+    /// The policy in force now, converted.
+    #[inline]
+    fn current(&self) -> Current<'_> {
+        match &self.policy {
+            Policy::Fixed(converted) => Current::Fixed(converted),
+            Policy::Live { live, converted } => {
+                let now = live.load();
+                let cached = converted.load();
+                if cached.policy.ptr_eq(&now) {
+                    return Current::Cached(cached);
+                }
+                // Replaced since the last request: convert once, for every later request.
+                let fresh = Arc::new(Converted::new(Cors::clone(&now)));
+                converted.store(Arc::clone(&fresh));
+                Current::Fresh(fresh)
+            }
+        }
+    }
+}
+
 impl CorsMiddleware {
-    /// Middleware applying `policy`.
-    pub fn new(policy: Cors) -> Self {
-        let max_age = shared_value(adapter::policy_value(&policy, CorsHeader::MaxAge));
-        let expose_headers =
-            shared_value(adapter::policy_value(&policy, CorsHeader::ExposeHeaders));
+    /// Middleware applying `policy`: a [`Cors`], or a [`LiveCors`] replaced while serving.
+    pub fn new(policy: impl Into<CorsSource>) -> Self {
+        let policy = match policy.into() {
+            CorsSource::Fixed(cors) => Policy::Fixed(Converted::new(cors)),
+            CorsSource::Live(live) => Policy::Live {
+                converted: ArcSwap::from_pointee(Converted::new(Cors::clone(&live.load()))),
+                live,
+            },
+        };
         CorsMiddleware {
             shared: Arc::new(Shared {
                 policy,
-                max_age,
-                expose_headers,
+                check: None,
             }),
         }
     }
 
-    /// The policy this middleware applies.
-    pub fn policy(&self) -> &Cors {
-        &self.shared.policy
+    /// Asks `check` about origins the policy's lists leave undecided
+    /// ([`Cors::origin_to_check`]), awaiting it for at most its timeout on actix's (tokio's)
+    /// timer; a check that fails or times out refuses the origin and is logged at `warn`.
+    pub fn check_origins(self, check: OriginCheck) -> Self {
+        let policy = match Arc::try_unwrap(self.shared) {
+            Ok(shared) => shared.policy,
+            // Clones share one check; a fresh middleware gets its own.
+            Err(shared) => match &shared.policy {
+                Policy::Fixed(converted) => Policy::Fixed(Converted::new(converted.policy.clone())),
+                Policy::Live { live, .. } => {
+                    return CorsMiddleware::new(live.clone()).check_origins(check)
+                }
+            },
+        };
+        CorsMiddleware {
+            shared: Arc::new(Shared {
+                policy,
+                check: Some(check),
+            }),
+        }
+    }
+
+    /// The policy this middleware applies now.
+    pub fn policy(&self) -> Cors {
+        self.shared.current().policy.clone()
     }
 }
 
@@ -192,8 +290,8 @@ fn shared_value(value: Option<&impl AsRef<[u8]>>) -> Option<HeaderValue> {
 
 impl<S, B> Transform<S, ServiceRequest> for CorsMiddleware
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
@@ -203,7 +301,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsService {
-            service,
+            service: Rc::new(service),
             shared: Arc::clone(&self.shared),
         }))
     }
@@ -212,14 +310,15 @@ where
 /// The service [`CorsMiddleware`] puts in front of the wrapped one.
 #[derive(Debug)]
 pub struct CorsService<S> {
-    service: S,
+    /// Shared with an origin check's future (a reference count on this worker's thread).
+    service: Rc<S>,
     shared: Arc<Shared>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsService<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
@@ -228,11 +327,58 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        let current = self.shared.current();
+        if let Some(check) = &self.shared.check {
+            if let Some(origin) = current.policy.origin_to_check(&cors_request(&req).0) {
+                // Off the fast path: await the check, then decide under the policy this
+                // request started with.
+                let origin = origin.to_owned();
+                let (check, service) = (check.clone(), Rc::clone(&self.service));
+                let converted = match current {
+                    Current::Fixed(converted) => Arc::new(Converted::new(converted.policy.clone())),
+                    Current::Cached(guard) => Guard::into_inner(guard),
+                    Current::Fresh(fresh) => fresh,
+                };
+                return CorsFuture {
+                    state: State::Checked {
+                        future: Box::pin(async move {
+                            let timer = actix_web::rt::time::sleep(check.timeout());
+                            let allowed =
+                                check.run(&origin, timer).await.unwrap_or_else(|failed| {
+                                    log::warn!("{failed}");
+                                    false
+                                });
+                            decide_and_call(&converted, &*service, req, allowed).await
+                        }),
+                    },
+                };
+            }
+        }
+        decide_and_call(&current, &*self.service, req, false)
+    }
+}
+
+/// Decides `req` under `converted` (its origin allowed by the application's check when
+/// `checked`) and answers a preflight, or calls `service` and adds the headers to its answer.
+fn decide_and_call<S, B>(
+    converted: &Converted,
+    service: &S,
+    req: ServiceRequest,
+    checked: bool,
+) -> CorsFuture<S::Future, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    {
         // The decision borrows the request, which the inner service needs by value: take
         // what is needed from it (owned headers, the status, the rejection) first.
         let (headers, rejection) = {
-            let (cors_req, echoes) = cors_request(&req);
-            let decision = self.shared.policy.decide(&cors_req);
+            let (mut cors_req, echoes) = cors_request(&req);
+            if checked {
+                cors_req.allow_checked_origin();
+            }
+            let decision = converted.policy.decide(&cors_req);
             if let Some(rejection) = decision.rejection() {
                 log::debug!("{} {}: {rejection}", req.method(), req.path());
             }
@@ -242,8 +388,7 @@ where
                 let status = StatusCode::from_u16(status.as_u16())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut res = HttpResponse::new(status);
-                self.shared
-                    .write(decision.headers(), &echoes, res.headers_mut());
+                converted.write(decision.headers(), &echoes, res.headers_mut());
                 drop(decision);
                 return CorsFuture {
                     state: State::Answered {
@@ -251,7 +396,7 @@ where
                     },
                 };
             }
-            let headers = self.shared.owned(decision.headers(), &echoes);
+            let headers = converted.owned(decision.headers(), &echoes);
             // The request goes on to the application, which may want to know why its
             // origin was refused.
             let rejection = decision.rejection().cloned().map(Rejection::into_owned);
@@ -263,7 +408,7 @@ where
         }
         CorsFuture {
             state: State::Forwarded {
-                future: self.service.call(req),
+                future: service.call(req),
                 headers,
             },
         }
@@ -284,7 +429,7 @@ fn cors_request(req: &ServiceRequest) -> (CorsRequest<'_>, Echoes<'_, HeaderValu
     })
 }
 
-impl Shared {
+impl Converted {
     /// The decision's headers as actix-web values that outlive the request.
     fn owned(&self, decided: &ResponseHeaders<'_>, echoes: &Echoes<'_, HeaderValue>) -> Headers {
         OwnedHeaders::new(decided, |name, value| {
@@ -293,7 +438,7 @@ impl Shared {
     }
 
     /// Writes the decision's headers into a response made while the request is at hand (a
-    /// preflight's answer), as [`write_headers`] would write [`Shared::owned`]'s result,
+    /// preflight's answer), as [`write_headers`] would write [`Converted::owned`]'s result,
     /// without that copy.
     fn write(
         &self,
@@ -401,6 +546,9 @@ pin_project! {
             future: F,
             headers: Headers,
         },
+        Checked {
+            future: Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>,
+        },
     }
 }
 
@@ -416,6 +564,7 @@ where
             StateProj::Answered { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("CorsFuture polled after completion"))),
+            StateProj::Checked { future } => future.as_mut().poll(cx),
             StateProj::Forwarded { future, headers } => {
                 let result = ready!(future.poll(cx));
                 let headers = mem::take(headers);

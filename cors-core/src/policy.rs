@@ -159,6 +159,23 @@ impl Cors {
         self.policy.origins.check(origin).is_ok()
     }
 
+    /// Whether `self` and `other` are the same policy (one is a clone of the other), without
+    /// comparing them: for adapters that convert a policy's values into their framework's
+    /// types once per policy, to notice that a [`LiveCors`](crate::LiveCors) was replaced.
+    ///
+    /// ```
+    /// use fetch_cors::Cors;
+    ///
+    /// let a = Cors::builder().allow_any_origin().build()?;
+    /// let b = Cors::builder().allow_any_origin().build()?;
+    /// assert!(a.ptr_eq(&a.clone()));
+    /// assert!(!a.ptr_eq(&b));
+    /// # Ok::<(), fetch_cors::ConfigError>(())
+    /// ```
+    pub fn ptr_eq(&self, other: &Cors) -> bool {
+        Arc::ptr_eq(&self.policy, &other.policy)
+    }
+
     /// Whether credentials are allowed.
     pub fn allows_credentials(&self) -> bool {
         self.policy.credentials
