@@ -176,7 +176,9 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use fetch_cors::adapter;
-use fetch_cors::{ConfigError, CorsRequest, Decision, ResponseHeaders, Value};
+use fetch_cors::{
+    ConfigError, CorsRequest, CorsSource, Decision, OriginCheck, ResponseHeaders, Value,
+};
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
 use rocket::request::{self, FromRequest, Request};
@@ -185,7 +187,7 @@ use rocket::route::{self, Handler, Route};
 use rocket::{Build, Data, Response, Rocket};
 
 pub use fetch_cors;
-pub use fetch_cors::{Cors, Rejection};
+pub use fetch_cors::{Cors, LiveCors, Rejection};
 
 /// A Rocket fairing that applies CORS policies, each to the requests at or under a base path.
 ///
@@ -195,6 +197,7 @@ pub use fetch_cors::{Cors, Rejection};
 #[derive(Debug, Clone, Default)]
 pub struct CorsFairing {
     scopes: Arc<[Scope]>,
+    check: Option<OriginCheck>,
 }
 
 /// One policy and the base path it covers.
@@ -204,7 +207,7 @@ struct Scope {
     /// for `/`.
     base: Vec<String>,
     /// The policy, restricted to the methods Rocket can receive.
-    policy: Cors,
+    policy: CorsSource,
     /// Why the policy cannot serve under Rocket, given to an infallible constructor: the
     /// fairing then refuses to ignite.
     refused: Option<ConfigError>,
@@ -231,7 +234,7 @@ impl CorsFairing {
     ///
     /// If the policy lists a method Rocket cannot receive (see [`can_receive`]), the fairing
     /// logs why and aborts launch, at ignition; [`CorsFairing::try_new`] says so at once.
-    pub fn new(policy: Cors) -> Self {
+    pub fn new(policy: impl Into<CorsSource>) -> Self {
         CorsFairing::default().scope("/", policy)
     }
 
@@ -258,7 +261,7 @@ impl CorsFairing {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn try_new(policy: Cors) -> Result<Self, ConfigError> {
+    pub fn try_new(policy: impl Into<CorsSource>) -> Result<Self, ConfigError> {
         CorsFairing::default().try_scope("/", policy)
     }
 
@@ -270,8 +273,12 @@ impl CorsFairing {
     ///
     /// If the policy lists a method Rocket cannot receive, the fairing logs why and aborts
     /// launch, at ignition; [`CorsFairing::try_scope`] says so at once.
-    pub fn scope(self, base: &str, policy: Cors) -> Self {
-        match policy.restrict_methods(ROCKET, can_receive) {
+    ///
+    /// A [`LiveCors`] is restricted too, now and at every replacement: replacing it with a
+    /// policy that lists such a method is an error that changes nothing.
+    pub fn scope(self, base: &str, policy: impl Into<CorsSource>) -> Self {
+        let policy = policy.into();
+        match policy.clone().restrict_methods(ROCKET, can_receive) {
             Ok(restricted) => self.with_scope(base, restricted, None),
             Err(error) => self.with_scope(base, policy, Some(error)),
         }
@@ -280,12 +287,22 @@ impl CorsFairing {
     /// [`CorsFairing::scope`], or the
     /// [`Problem::MethodNotReceivable`](fetch_cors::Problem::MethodNotReceivable) for each
     /// method the policy lists that Rocket cannot receive (see [`can_receive`]).
-    pub fn try_scope(self, base: &str, policy: Cors) -> Result<Self, ConfigError> {
-        let policy = policy.restrict_methods(ROCKET, can_receive)?;
+    pub fn try_scope(self, base: &str, policy: impl Into<CorsSource>) -> Result<Self, ConfigError> {
+        let policy = policy.into().restrict_methods(ROCKET, can_receive)?;
         Ok(self.with_scope(base, policy, None))
     }
 
-    fn with_scope(self, base: &str, policy: Cors, refused: Option<ConfigError>) -> Self {
+    /// Asks `check` about origins the policies' lists leave undecided
+    /// ([`Cors::origin_to_check`]), awaiting it in a request fairing for at most its timeout
+    /// (on tokio's timer); a check that fails or times out refuses the origin and is logged
+    /// at `warn`. Its verdict stays in the request's local cache (one allocation per request
+    /// that is asked about).
+    pub fn check_origins(mut self, check: OriginCheck) -> Self {
+        self.check = Some(check);
+        self
+    }
+
+    fn with_scope(self, base: &str, policy: CorsSource, refused: Option<ConfigError>) -> Self {
         let base: Vec<String> = base
             .split('/')
             .filter(|s| !s.is_empty())
@@ -306,6 +323,7 @@ impl CorsFairing {
         scopes.sort_by_key(|s| std::cmp::Reverse(s.base.len()));
         CorsFairing {
             scopes: scopes.into(),
+            check: self.check,
         }
     }
 }
@@ -347,7 +365,21 @@ pub fn can_receive(method: &[u8]) -> bool {
 /// The fairing's scopes in Rocket's managed state, where a response fairing or a handler
 /// can borrow them for as long as the request lives: a response's headers may borrow only
 /// that long, and the fairing's `&self` is not.
-struct Registered(Arc<[Scope]>);
+struct Registered {
+    scopes: Arc<[Scope]>,
+    /// Whether an origin check runs, so verdicts may be in requests' local caches.
+    checked: bool,
+}
+
+/// The live policy a request is decided by, kept in its local cache on first use: a response
+/// may borrow only from the request or managed state for the request's lifetime, and a
+/// replaced policy is in neither. One allocation per request under a live policy (Rocket's
+/// local cache), and every decision for the request (route, response, [`rejection`]) uses
+/// this one policy.
+struct Pinned(Cors);
+
+/// The origin check's verdict for a request, from the request fairing.
+struct Verdict(bool);
 
 /// The rank of the fairing's preflight route: ahead of every application route, so that no
 /// application handler sees a preflight the policy answers.
@@ -356,10 +388,16 @@ const PREFLIGHT_RANK: isize = isize::MIN;
 #[rocket::async_trait]
 impl Fairing for CorsFairing {
     fn info(&self) -> Info {
+        // Singleton: one fairing holds every scope, and its state is managed once.
+        let kind = Kind::Ignite | Kind::Response | Kind::Singleton;
         Info {
             name: "CORS",
-            // Singleton: one fairing holds every scope, and its state is managed once.
-            kind: Kind::Ignite | Kind::Response | Kind::Singleton,
+            // A request fairing costs Rocket a boxed future per request: only for a check.
+            kind: if self.check.is_some() {
+                kind | Kind::Request
+            } else {
+                kind
+            },
         }
     }
 
@@ -379,8 +417,35 @@ impl Fairing for CorsFairing {
         let mut route = Route::ranked(PREFLIGHT_RANK, Method::Options, "/<_..>", Preflight);
         route.name = Some(Cow::Borrowed("fetch-cors-rocket preflight"));
         Ok(rocket
-            .manage(Registered(self.scopes.clone()))
+            .manage(Registered {
+                scopes: self.scopes.clone(),
+                checked: self.check.is_some(),
+            })
             .mount("/", vec![route]))
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        let Some(check) = &self.check else {
+            return;
+        };
+        let origin = {
+            let Some(scope) = self.scopes.iter().find(|scope| scope.covers(req)) else {
+                return;
+            };
+            let Some(policy) = policy(scope, req) else {
+                return;
+            };
+            match policy.origin_to_check(&read(req)) {
+                Some(origin) => origin.to_owned(),
+                None => return,
+            }
+        };
+        let timer = rocket::tokio::time::sleep(check.timeout());
+        let allowed = check.run(&origin, timer).await.unwrap_or_else(|failed| {
+            log::warn!("{failed}");
+            false
+        });
+        req.local_cache(|| Verdict(allowed));
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
@@ -433,9 +498,23 @@ impl Handler for Preflight {
 /// The policy's decision for `req`, or `None` when no scope covers it (or the fairing was
 /// never ignited).
 fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
-    let Registered(scopes) = req.rocket().state::<Registered>()?;
-    let scope = scopes.iter().find(|scope| scope.covers(req))?;
-    Some(scope.policy.decide(&read(req)))
+    let registered = req.rocket().state::<Registered>()?;
+    let scope = registered.scopes.iter().find(|scope| scope.covers(req))?;
+    let policy = policy(scope, req)?;
+    let mut cors_req = read(req);
+    if registered.checked && req.local_cache(|| Verdict(false)).0 {
+        cors_req.allow_checked_origin();
+    }
+    Some(policy.decide(&cors_req))
+}
+
+/// The policy `scope` decides `req` by, for as long as the request lives: a fixed one from
+/// managed state, a live one as [`Pinned`] in the request's local cache.
+fn policy<'r>(scope: &'r Scope, req: &'r Request<'_>) -> Option<&'r Cors> {
+    match &scope.policy {
+        CorsSource::Fixed(cors) => Some(cors),
+        CorsSource::Live(live) => Some(&req.local_cache(|| Pinned(Cors::clone(&live.load()))).0),
+    }
 }
 
 /// The parts of `req` the policy reads: its method and every line of the four CORS request
