@@ -273,3 +273,32 @@ fn passed_on_preflight() {
         MAP_GROWTH + SPILLED_VALUES
     );
 }
+
+/// A live policy costs what a fixed one does: loading it allocates nothing.
+#[test]
+fn a_live_policy_costs_what_a_fixed_one_does() {
+    let fixed = Router::new()
+        .route("/", any(conformance))
+        .layer(CorsLayer::new(policy()))
+        .with_state(());
+    let live = fetch_cors_axum::LiveCors::new(policy());
+    let live = Router::new()
+        .route("/", any(conformance))
+        .layer(CorsLayer::new(live))
+        .with_state(());
+    let requests: [(fn() -> Request<Body>, StatusCode); 5] = [
+        (no_origin_request, StatusCode::OK),
+        (allowed_get_request, StatusCode::OK),
+        (disallowed_get_request, StatusCode::OK),
+        (allowed_preflight_request, StatusCode::NO_CONTENT),
+        (rejected_preflight_request, StatusCode::FORBIDDEN),
+    ];
+    for (make, status) in requests {
+        assert_eq!(
+            allocations(&live, make, status),
+            allocations(&fixed, make, status),
+            "{:?}",
+            make().headers()
+        );
+    }
+}

@@ -20,11 +20,17 @@ fn app(layer: CorsLayer) -> Router {
 }
 
 async fn send(app: &Router, method: &str, origin: &str) -> Response<Body> {
-    let mut req = Request::builder().method(method).uri("/").header("origin", origin);
+    let mut req = Request::builder()
+        .method(method)
+        .uri("/")
+        .header("origin", origin);
     if method == "OPTIONS" {
         req = req.header("access-control-request-method", "PUT");
     }
-    app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+    app.clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
 }
 
 fn acao(response: &Response<Body>) -> Option<&str> {
@@ -47,14 +53,20 @@ async fn a_replaced_policy_answers_the_next_request() {
     let live = LiveCors::new(only("https://a.example"));
     let app = app(CorsLayer::new(live.clone()));
     let other = app.clone();
-    assert_eq!(acao(&send(&app, "GET", "https://a.example").await), Some("https://a.example"));
+    assert_eq!(
+        acao(&send(&app, "GET", "https://a.example").await),
+        Some("https://a.example")
+    );
     live.replace(only("https://b.example")).unwrap();
     // Every clone of the app shares the policy.
     assert_eq!(acao(&send(&other, "GET", "https://a.example").await), None);
     let preflight = send(&other, "OPTIONS", "https://b.example").await;
     assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
     assert_eq!(acao(&preflight), Some("https://b.example"));
-    assert_eq!(send(&app, "OPTIONS", "https://a.example").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, "OPTIONS", "https://a.example").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// A check that allows `*.customer.example`, fails for `down.example`, never answers for
@@ -82,7 +94,11 @@ async fn the_check_decides_only_origins_the_lists_leave_undecided() {
 
     let listed = send(&app, "GET", "https://a.example").await;
     assert_eq!(acao(&listed), Some("https://a.example"));
-    assert_eq!(calls.load(Ordering::SeqCst), 0, "a listed origin is not asked about");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "a listed origin is not asked about"
+    );
     assert_eq!(send(&app, "GET", "null").await.status(), StatusCode::OK);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "null is never asked about");
 
@@ -99,14 +115,15 @@ async fn the_check_decides_only_origins_the_lists_leave_undecided() {
     assert_eq!(refused.status(), StatusCode::OK);
     assert_eq!(acao(&refused), None);
     assert_eq!(refused.headers()["vary"], "Origin");
-    assert_eq!(send(&app, "OPTIONS", "https://evil.example").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, "OPTIONS", "https://evil.example").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
 async fn a_check_that_fails_or_times_out_refuses_and_is_never_a_500() {
-    let app = app(
-        CorsLayer::new(only("https://a.example")).check_origins(check(Arc::default())),
-    );
+    let app = app(CorsLayer::new(only("https://a.example")).check_origins(check(Arc::default())));
     for origin in ["https://down.example", "https://slow.example"] {
         let actual = send(&app, "GET", origin).await;
         assert_eq!(actual.status(), StatusCode::OK, "{origin}");

@@ -373,8 +373,8 @@ struct Registered {
 
 /// The live policy a request is decided by, kept in its local cache on first use: a response
 /// may borrow only from the request or managed state for the request's lifetime, and a
-/// replaced policy is in neither. One allocation per request under a live policy (Rocket's
-/// local cache), and every decision for the request (route, response, [`rejection`]) uses
+/// replaced policy is in neither. Two allocations per request under a live policy (Rocket's
+/// local cache: its map and the boxed entry), and every decision for the request (route, response, [`rejection`]) uses
 /// this one policy.
 struct Pinned(Cors);
 

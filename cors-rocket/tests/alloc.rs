@@ -146,6 +146,37 @@ fn the_fairing_allocates_only_what_rocket_makes_it() {
     );
 }
 
+/// A live policy costs two allocations more per request than a fixed one: the version the
+/// request is decided by goes in its local cache, whose map Rocket makes on first use and
+/// whose entry it boxes (Rocket's responses borrow only from the request or managed state,
+/// and a replaced policy is in neither).
+#[test]
+fn a_live_policy_costs_one_local_cache_entry() {
+    let fixed = Client::untracked(app().attach(CorsFairing::new(policy()))).unwrap();
+    let live = fetch_cors_rocket::LiveCors::new(policy());
+    let live = Client::untracked(app().attach(CorsFairing::new(live))).unwrap();
+    // The fewest over several runs: a request's first use of the live policy on a thread the
+    // runtime had not used for one registers that thread with the swap, once.
+    let fewest = |client: &Client, build: Build_| {
+        (0..8)
+            .map(|_| {
+                let request = build(client);
+                let (count, response) = allocations(|| request.dispatch());
+                drop(response);
+                count
+            })
+            .min()
+            .unwrap_or(0)
+    };
+    for (name, build) in CASES {
+        assert_eq!(
+            fewest(&live, build),
+            dispatch_cost(&fixed, build) + 2,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn cloning_the_fairing_does_not_allocate() {
     let fairing = CorsFairing::new(policy()).scope("/api", policy());

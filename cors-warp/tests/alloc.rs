@@ -142,3 +142,30 @@ fn rejected_preflight() {
     };
     assert_eq!(extra_allocations(make), -5);
 }
+
+/// A live policy costs what a fixed one does: loading it allocates nothing.
+#[test]
+fn a_live_policy_costs_what_a_fixed_one_does() {
+    let cors = Cors::builder()
+        .allow_origin(APP)
+        .allow_methods(["PUT"])
+        .allow_headers(["content-type"])
+        .build()
+        .unwrap();
+    let fixed = fetch_cors_warp::wrap(cors.clone(), handler());
+    let live = fetch_cors_warp::wrap(fetch_cors_warp::LiveCors::new(cors), handler());
+    let preflight: &[(&'static str, &'static str)] =
+        &[("origin", APP), ("access-control-request-method", "PUT")];
+    for (method, headers) in [
+        ("GET", &[][..]),
+        ("GET", &[("origin", APP)][..]),
+        ("GET", &[("origin", "https://evil.example")][..]),
+        ("OPTIONS", preflight),
+    ] {
+        assert_eq!(
+            allocations(&live, || request(method, headers)),
+            allocations(&fixed, || request(method, headers)),
+            "{method} {headers:?}"
+        );
+    }
+}
