@@ -286,7 +286,8 @@ fn a_live_policy_costs_what_a_fixed_one_does() {
         .route("/", any(conformance))
         .layer(CorsLayer::new(live))
         .with_state(());
-    let requests: [(fn() -> Request<Body>, StatusCode); 5] = [
+    type Make = fn() -> Request<Body>;
+    let requests: [(Make, StatusCode); 5] = [
         (no_origin_request, StatusCode::OK),
         (allowed_get_request, StatusCode::OK),
         (disallowed_get_request, StatusCode::OK),
