@@ -44,7 +44,7 @@ async fn fail() -> Result<HttpResponse, Failure> {
 
 #[actix_web::main]
 async fn main() {
-    let (cors, addr) = server::setup();
+    let (cors, addr) = server::setup_live();
     let cors = CorsMiddleware::new(cors);
 
     let app = move || {

@@ -45,7 +45,7 @@ async fn fail() -> Result<&'static str, Failure> {
 
 #[tokio::main]
 async fn main() {
-    let (cors, addr) = server::setup();
+    let (cors, addr) = server::setup_live();
 
     let app = Router::new()
         .route(server::ERROR_PATH, any(fail))

@@ -18,7 +18,7 @@ use rocket::route::{self, Handler, Route};
 use rocket::{Data, Request};
 
 fn main() {
-    let (cors, addr) = server::setup();
+    let (cors, addr) = server::setup_live();
     // A policy listing a method Rocket answers with its own 400 is refused like any other bad
     // policy file, before anything is served.
     let fairing = CorsFairing::try_new(cors).unwrap_or_else(|error| {

@@ -58,7 +58,7 @@ fn routed() -> impl Filter<Extract = (), Error = Rejection> + Clone {
 
 #[tokio::main]
 async fn main() {
-    let (cors, addr) = server::setup();
+    let (cors, addr) = server::setup_live();
 
     // The recovery sits on the `/error` route itself: a rejection passed on would make `or`
     // try the next route, which would answer 200.

@@ -91,6 +91,7 @@ pub mod case;
 pub mod check;
 pub mod client;
 pub mod process;
+mod reload;
 pub mod report;
 pub mod runner;
 pub mod server;

@@ -191,15 +191,49 @@ impl Server {
     /// Sends SIGTERM, as a service manager would.
     #[cfg(unix)]
     fn terminate(&self) -> Result<(), String> {
+        self.signal("TERM")
+    }
+
+    /// Sends SIGHUP: the contract's "read the policy file again".
+    #[cfg(unix)]
+    pub fn hang_up(&self) -> Result<(), String> {
+        self.signal("HUP")
+    }
+
+    #[cfg(unix)]
+    fn signal(&self, name: &str) -> Result<(), String> {
         let status = Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
+            .args([&format!("-{name}"), &self.pid.to_string()])
             .status()
             .map_err(|e| format!("cannot run `kill`: {e}"))?;
         if status.success() {
             Ok(())
         } else {
-            Err(format!("`kill -TERM` failed ({status})"))
+            Err(format!("`kill -{name}` failed ({status})"))
         }
+    }
+
+    /// Waits up to `timeout` for stdout to hold `count` lines (the `listening on` line
+    /// included), and returns the complete lines it holds then.
+    pub fn wait_for_stdout_lines(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let bytes = self.stdout.bytes();
+            let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let lines: Vec<String> = String::from_utf8_lossy(&bytes[..complete])
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            if lines.len() >= count || Instant::now() >= deadline || self.exited().is_some() {
+                return lines;
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Everything on stderr so far.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.bytes()).into_owned()
     }
 
     /// No signals here: ending the process is the best there is.

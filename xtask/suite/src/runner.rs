@@ -78,6 +78,9 @@ pub fn run_suite(suite: &Suite, binary: &Path, adapter: &str) -> Report {
     }
     report.record(STDOUT_CHECK, stdout_problems);
     report.record(SIGTERM_CHECK, sigterm_problems);
+    for (name, problems) in crate::reload::checks(binary, adapter) {
+        report.record(name, problems);
+    }
     // A check for other adapters only is not run, and not reported.
     for startup in suite.startup.iter().filter(|s| s.applies_to(adapter)) {
         report.record(&startup.name, run_startup_check(binary, startup));

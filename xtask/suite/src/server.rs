@@ -27,7 +27,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fetch_cors::{Config, Cors};
+use fetch_cors::{Config, Cors, LiveCors};
 use tokio::sync::Notify;
 
 /// The headers the handler puts on every answer it gives. `x-handler` tells a test
@@ -185,6 +185,48 @@ pub fn setup() -> (Cors, SocketAddr) {
         Ok(cors) => (cors, args.addr()),
         Err(message) => exit_with_error(&format!("{}: {message}", args.config.display())),
     }
+}
+
+/// [`setup`] with the policy live, as the contract asks: SIGHUP reads the policy file
+/// again. A valid file replaces the policy for every request that starts afterwards and
+/// prints `reloaded`; an invalid or missing one changes nothing, prints one line on stderr
+/// naming what is wrong, and `kept`. (Each line on stdout is flushed.)
+///
+/// The signal is watched from a thread of its own (`signal-hook`), so it works the same
+/// whatever runtime the framework brings; it is registered before this returns, so a
+/// SIGHUP sent once `listening on` is printed never meets the default action (exit).
+pub fn setup_live() -> (LiveCors, SocketAddr) {
+    let args = Args::from_env();
+    let live = match load_policy(&args.config) {
+        Ok(cors) => LiveCors::new(cors),
+        Err(message) => exit_with_error(&format!("{}: {message}", args.config.display())),
+    };
+    let mut hangups = match signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP]) {
+        Ok(signals) => signals,
+        Err(e) => exit_with_error(&format!("cannot watch SIGHUP: {e}")),
+    };
+    let (path, reloaded) = (args.config.clone(), live.clone());
+    std::thread::spawn(move || {
+        for _ in hangups.forever() {
+            reload(&path, &reloaded);
+        }
+    });
+    (live, args.addr())
+}
+
+/// Reads the policy file at `path` again into `live`, and says how it went.
+pub fn reload(path: &Path, live: &LiveCors) {
+    let outcome = load_policy(path).and_then(|cors| live.replace(cors).map_err(|e| e.to_string()));
+    let said = match outcome {
+        Ok(()) => "reloaded",
+        Err(message) => {
+            eprintln!("error: {}: {}", path.display(), one_line(&message));
+            "kept"
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{said}");
+    let _ = stdout.flush();
 }
 
 /// Prints `listening on http://127.0.0.1:<port>` to stdout and flushes it. Call it
