@@ -6,7 +6,7 @@
 //! - `conformance [--adapter NAME] [--no-build]`: builds the example servers in
 //!   release mode and runs the conformance suite against each.
 //! - `soak [--adapter NAME] [--requests N] [--no-build]`: the soak of `cors-soak` against
-//!   each release server.
+//!   each release server, then its reconfiguration soak (1,000 policy swaps under load).
 //! - `bench [ARGS]`: runs `cors-benches`' `bench-report`, which writes `BENCHMARKS.md`.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +26,9 @@ tasks:
       against each, or only against NAME (actix, axum, rocket, warp)
   soak [--adapter NAME] [--requests N] [--no-build]
       a million mixed, rejected and malformed requests over 64 connections
-      against each release server: answers checked, memory watched
+      against each release server: answers checked, memory watched; then
+      1,000 policy swaps (SIGHUP) under 64 connections of mixed traffic, every
+      answer exactly one policy's
   bench [ARGS]
       every adapter against its framework's usual CORS middleware, in one
       run; writes BENCHMARKS.md (ARGS go to cors-benches' bench-report)";
@@ -344,7 +346,21 @@ fn soak(args: &[String]) -> ExitCode {
         .collect();
     println!("{}", cors_soak::markdown_table(&reports));
     println!("{}", cors_soak::outcomes_table(&reports));
-    if reports.iter().all(cors_soak::Report::is_success) {
+    let reconfigured: Vec<cors_soak::reconfigure::ReconfigureReport> = options
+        .adapters
+        .iter()
+        .map(|adapter| {
+            let binary = examples.join(binary_name(adapter));
+            let config = cors_soak::reconfigure::ReconfigureConfig::new(&binary, adapter);
+            eprintln!("reconfiguring {} {} times", binary.display(), config.swaps);
+            let report = cors_soak::reconfigure::run(&config);
+            println!("{report}");
+            report
+        })
+        .collect();
+    if reports.iter().all(cors_soak::Report::is_success)
+        && reconfigured.iter().all(|r| r.is_success())
+    {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -57,6 +57,7 @@
 mod check;
 mod mix;
 mod probe;
+pub mod reconfigure;
 mod report;
 mod rng;
 mod server;
