@@ -90,7 +90,10 @@ pub use check::{CheckError, CheckFailed, CheckFuture, OriginCheck};
 pub use config::Config;
 pub use decision::{Decision, Reason, Rejection, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS};
 pub use error::{ConfigError, Field, Problem};
-pub use header::{Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_LINES};
+pub use header::{
+    is_forbidden_request_header, Limit, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES,
+    MAX_REQUEST_HEADERS_LINES,
+};
 pub use live::{CorsSource, Current, LiveCors};
 pub use policy::Cors;
 pub use request::CorsRequest;

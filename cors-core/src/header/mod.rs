@@ -4,6 +4,7 @@
 mod names;
 mod requested;
 
+pub use names::is_forbidden_request_header;
 pub(crate) use names::{build_allowed_headers, build_expose, AllowedHeaders};
 pub(crate) use requested::{allowed_requested, check_requested, join_requested, Refusal};
 pub use requested::{

@@ -42,7 +42,16 @@ const FORBIDDEN_REQUEST_HEADERS: &[&str] = &[
 /// Whether `name` is a forbidden request-header name, ignoring case
 /// ([Fetch, forbidden request-header,
 /// steps 1-2](https://fetch.spec.whatwg.org/#forbidden-request-header)).
-pub(crate) fn is_forbidden_request_header(name: &str) -> bool {
+///
+/// Public for tools that play the browser's side (the `fetch-cors` command's `check`), so
+/// that the list is written once.
+///
+/// ```
+/// assert!(fetch_cors::is_forbidden_request_header("Cookie"));
+/// assert!(fetch_cors::is_forbidden_request_header("sec-fetch-mode"));
+/// assert!(!fetch_cors::is_forbidden_request_header("authorization"));
+/// ```
+pub fn is_forbidden_request_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
         || lower.starts_with("proxy-")

@@ -25,7 +25,10 @@ pub(crate) fn checks(binary: &Path, adapter: &str) -> Vec<(&'static str, Vec<Str
     let _ = std::fs::remove_dir_all(&dir);
     match outcome {
         Ok(checks) => checks,
-        Err(problem) => NAMES.iter().map(|name| (*name, vec![problem.clone()])).collect(),
+        Err(problem) => NAMES
+            .iter()
+            .map(|name| (*name, vec![problem.clone()]))
+            .collect(),
     }
 }
 
@@ -87,7 +90,9 @@ fn hang_up(server: &Server, line: usize, said: &str) -> Vec<String> {
     let lines = server.wait_for_stdout_lines(line, RELOAD_TIMEOUT);
     match lines.get(line - 1) {
         Some(got) if got == said => Vec::new(),
-        Some(got) => vec![format!("after SIGHUP stdout said {got:?}, expected {said:?}")],
+        Some(got) => vec![format!(
+            "after SIGHUP stdout said {got:?}, expected {said:?}"
+        )],
         None => vec![format!(
             "no {said:?} on stdout within {} s of SIGHUP (stdout: {lines:?}){}",
             RELOAD_TIMEOUT.as_secs(),
@@ -149,7 +154,10 @@ fn expect_after(server: &Server) -> Vec<String> {
     };
     let mut problems = Vec::new();
     if response.status != 204 {
-        problems.push(format!("preflight under the new policy: status {}", response.status));
+        problems.push(format!(
+            "preflight under the new policy: status {}",
+            response.status
+        ));
     }
     for (name, value) in [
         ("access-control-allow-origin", "https://b.example"),
