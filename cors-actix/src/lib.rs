@@ -380,7 +380,12 @@ where
             }
             let decision = converted.policy.decide(&cors_req);
             if let Some(rejection) = decision.rejection() {
-                log::debug!("{} {}: {rejection}", req.method(), req.path());
+                let level = if converted.policy.should_warn(&cors_req, rejection) {
+                    log::Level::Warn
+                } else {
+                    log::Level::Debug
+                };
+                log::log!(level, "{} {}: {rejection}", req.method(), req.path());
             }
             if let Some(status) = decision.respond_now() {
                 // The core's `http` 1.x status and actix-web's `http` 0.2 one both accept

@@ -1,5 +1,6 @@
-//! Every rejection is logged at debug level, preflights included. A test binary of its
-//! own, since a logger is installed once per process.
+//! Every rejection is logged at debug level, preflights included, and with
+//! `warn_on_refusal` the first of each (origin, reason) at warn. A test binary of its own,
+//! since a logger is installed once per process.
 
 use std::sync::Mutex;
 
@@ -60,9 +61,9 @@ async fn rejections_are_logged_at_debug_level() {
         call_service(&app, req.to_request()).await;
     }
 
-    let records = RECORDER.0.lock().unwrap_or_else(|e| e.into_inner());
+    let records = RECORDER.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert_eq!(
-        *records,
+        records,
         [
             (
                 Level::Debug,
@@ -73,6 +74,62 @@ async fn rejections_are_logged_at_debug_level() {
                 Level::Debug,
                 "OPTIONS /c: CORS: method `PUT` is not allowed by the policy".to_owned()
             ),
+        ]
+    );
+
+
+    // With `warn_on_refusal`, the first refusal of each (origin, reason) in the window is a
+    // warning; a repeat stays at debug.
+    RECORDER.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let policy = Cors::builder()
+        .allow_origin("https://app.example.com")
+        .warn_on_refusal(std::time::Duration::from_secs(3600))
+        .build()
+        .expect("a valid policy");
+    let app = init_service(
+        App::new()
+            .wrap(CorsMiddleware::new(policy))
+            .default_service(web::to(HttpResponse::Ok)),
+    )
+    .await;
+    let from = |origin: &'static str| {
+        TestRequest::get()
+            .uri("/d")
+            .insert_header(("origin", origin))
+    };
+    let preflight = || {
+        TestRequest::default()
+            .method(Method::OPTIONS)
+            .uri("/e")
+            .insert_header(("origin", "https://evil.example.com"))
+            .insert_header(("access-control-request-method", "PUT"))
+    };
+    for req in [
+        from("https://evil.example.com"),
+        from("https://evil.example.com"),
+        from("https://other.example.com"),
+        preflight(),
+        preflight(),
+    ] {
+        call_service(&app, req.to_request()).await;
+    }
+    let levels: Vec<Level> = RECORDER
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(level, _)| *level)
+        .collect();
+    // The preflight from the refused origin is refused for its origin, the same
+    // (origin, reason) pair as the first GET: debug.
+    assert_eq!(
+        levels,
+        [
+            Level::Warn,
+            Level::Debug,
+            Level::Warn,
+            Level::Debug,
+            Level::Debug
         ]
     );
 }

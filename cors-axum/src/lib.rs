@@ -369,11 +369,11 @@ where
             }
             let decision = cors.decide(&cors_request);
             let rejection = decision.rejection().map(|rejection| {
-                tracing::debug!(
-                    method = %req.method(),
-                    path = req.uri().path(),
-                    "{rejection}"
-                );
+                if cors.should_warn(&cors_request, rejection) {
+                    tracing::warn!(method = %req.method(), path = req.uri().path(), "{rejection}");
+                } else {
+                    tracing::debug!(method = %req.method(), path = req.uri().path(), "{rejection}");
+                }
                 rejection.clone().into_owned()
             });
             if let Some(status) = decision.respond_now() {

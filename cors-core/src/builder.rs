@@ -56,6 +56,7 @@ pub struct CorsBuilder {
     debug: bool,
     tolerate_insecure_origins: bool,
     tolerate_public_suffixes: bool,
+    warn_window: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for CorsBuilder {
@@ -278,6 +279,16 @@ impl CorsBuilder {
         self
     }
 
+    /// Logs refusals at `warn` (every adapter asks [`Cors::should_warn`]): the first refusal
+    /// of each distinct (origin, reason) pair within `window`, so a refusal in production is
+    /// visible without a flood; the others stay at `debug`, as every refusal is without this
+    /// setting. Off by default, since a public API meets refused origins all day. (Set in
+    /// code only: a log setting is the deployment's, not the policy file's.)
+    pub fn warn_on_refusal(mut self, window: std::time::Duration) -> Self {
+        self.warn_window = Some(window);
+        self
+    }
+
     /// With credentials, allows `http://` origins and patterns whose host is not loopback,
     /// and `null`, which [`build`](Self::build) refuses otherwise: anyone on the network
     /// path can speak for an `http://` origin, and every sandboxed iframe and `file:` page
@@ -385,6 +396,9 @@ impl CorsBuilder {
             preflight_status,
             passthrough: self.passthrough,
             debug: self.debug,
+            warn_once: self
+                .warn_window
+                .map(|window| std::sync::Arc::new(crate::warn::WarnOnce::new(window))),
         }))
     }
 }

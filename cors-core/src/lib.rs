@@ -82,6 +82,7 @@ mod policy;
 mod request;
 mod response;
 mod token;
+mod warn;
 mod wildcard;
 
 pub use builder::CorsBuilder;

@@ -27,6 +27,8 @@ pub(crate) struct Policy {
     pub(crate) passthrough: bool,
     /// Answer refused preflights so that the browser's error names the refused part.
     pub(crate) debug: bool,
+    /// Refusals to log at `warn`, once per (origin, reason) and window.
+    pub(crate) warn_once: Option<Arc<crate::warn::WarnOnce>>,
 }
 
 /// A validated, immutable CORS policy. Cloning it bumps a reference count; share it

@@ -458,7 +458,12 @@ impl Fairing for CorsFairing {
             return;
         };
         if let Some(rejection) = decision.rejection() {
-            log::debug!("{} {}: {rejection}", req.method(), req.uri());
+            let level = if should_warn(req, rejection) {
+                log::Level::Warn
+            } else {
+                log::Level::Debug
+            };
+            log::log!(level, "{} {}: {rejection}", req.method(), req.uri());
         }
         if let Some(status) = decision.respond_now() {
             // The preflight route answered already; this only matters if something else did
@@ -506,6 +511,18 @@ fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
         cors_req.allow_checked_origin();
     }
     Some(policy.decide(&cors_req))
+}
+
+/// Whether the policy that refused `req` asks for this refusal at `warn`
+/// ([`Cors::should_warn`]); looked up again, off the path of allowed requests.
+fn should_warn(req: &Request<'_>, rejection: &Rejection<'_>) -> bool {
+    let Some(registered) = req.rocket().state::<Registered>() else {
+        return false;
+    };
+    let Some(scope) = registered.scopes.iter().find(|scope| scope.covers(req)) else {
+        return false;
+    };
+    policy(scope, req).is_some_and(|policy| policy.should_warn(&read(req), rejection))
 }
 
 /// The policy `scope` decides `req` by, for as long as the request lives: a fixed one from

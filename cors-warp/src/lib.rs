@@ -504,7 +504,7 @@ fn answer(cors: &Cors, method: &Method, headers: &HeaderMap, checked: bool) -> O
     }
     let decision = cors.decide(&request);
     let status = decision.respond_now()?;
-    log_rejection(&decision, method);
+    log_rejection(cors, &request, &decision, method);
     let mut response = status.into_response();
     kit::write(decision.headers(), &echoes, response.headers_mut());
     Some(response)
@@ -518,7 +518,7 @@ fn forward(cors: &Cors, method: &Method, headers: &HeaderMap, checked: bool) -> 
         request.allow_checked_origin();
     }
     let decision = cors.decide(&request);
-    log_rejection(&decision, method);
+    log_rejection(cors, &request, &decision, method);
     // Echoed values are clones of the request's own header values (a reference-count bump
     // on hyper's read buffer), not copies of their bytes.
     kit::own(decision.headers(), &echoes)
@@ -526,9 +526,13 @@ fn forward(cors: &Cors, method: &Method, headers: &HeaderMap, checked: bool) -> 
 
 /// Logs why the policy refused the request, if it did. Each request is logged once: by
 /// [`answer`] when it answers, else by [`forward`].
-fn log_rejection(decision: &Decision<'_>, method: &Method) {
+fn log_rejection(cors: &Cors, request: &CorsRequest<'_>, decision: &Decision<'_>, method: &Method) {
     if let Some(rejection) = decision.rejection() {
-        tracing::debug!(method = %method, "{rejection}");
+        if cors.should_warn(request, rejection) {
+            tracing::warn!(method = %method, "{rejection}");
+        } else {
+            tracing::debug!(method = %method, "{rejection}");
+        }
     }
 }
 
