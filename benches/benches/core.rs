@@ -48,11 +48,39 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// A live policy against the same policy fixed, for an allowed GET and an allowed preflight:
+/// what loading the current version costs (an `arc-swap` load and its guard).
+fn live(c: &mut Criterion) {
+    let fixed = Policy::One.cors();
+    let source = fetch_cors::CorsSource::from(fetch_cors::LiveCors::new(fixed.clone()));
+    let fixed = fetch_cors::CorsSource::from(fixed);
+    let mut g = c.benchmark_group("core, fixed and live policy");
+    for (name, method, preflight) in [
+        ("allowed GET", &b"GET"[..], false),
+        ("allowed preflight", b"OPTIONS", true),
+    ] {
+        for (kind, policy) in [("fixed policy", &fixed), ("live policy", &source)] {
+            g.bench_function(format!("{name}, {kind}"), |b| {
+                b.iter(|| {
+                    let current = policy.load();
+                    let mut req = CorsRequest::new(method);
+                    req.add_origin(black_box(ALLOWED_ORIGIN).as_bytes());
+                    if preflight {
+                        req.add_request_method(b"PUT");
+                    }
+                    black_box(current.decide(&req).headers().iter().count())
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench
+    targets = bench, live
 }
 criterion_main!(benches);

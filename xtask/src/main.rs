@@ -23,7 +23,8 @@ tasks:
       `cargo test --workspace [ARGS]`
   conformance [--adapter NAME] [--no-build]
       build the example servers (release) and run the conformance suite
-      against each, or only against NAME (actix, axum, rocket, warp)
+      against each, or only against NAME (actix, axum, rocket, warp, poem,
+      salvo)
   soak [--adapter NAME] [--requests N] [--no-build]
       a million mixed, rejected and malformed requests over 64 connections
       against each release server: answers checked, memory watched; then

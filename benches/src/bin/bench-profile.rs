@@ -67,9 +67,11 @@ fn run() -> Result<(), String> {
         "actix" => frameworks::actix::framework(),
         "rocket" => frameworks::rocket::framework(),
         "warp" => frameworks::warp::framework(),
+        "poem" => frameworks::poem::framework(),
+        "salvo" => frameworks::salvo::framework(),
         other => {
             return Err(format!(
-                "FRAMEWORK `{other}`: core, axum, actix, rocket or warp"
+                "FRAMEWORK `{other}`: core, axum, actix, rocket, warp, poem or salvo"
             ))
         }
     };

@@ -10,7 +10,7 @@
 //!   --rounds N       wrk rounds per server and row (default 3)
 //!   --no-e2e         skip the end-to-end runs (and wrk)
 //!   --only LIST      measure only these, comma-separated: core, axum, actix, rocket, warp,
-//!                    e2e (the report then has only their sections: for a look, not to commit)
+//!                    poem, salvo, e2e (the report then has only their sections: for a look, not to commit)
 //!   --out PATH       where to write the report (default: BENCHMARKS.md at the workspace root)
 //! ```
 //!
@@ -478,6 +478,9 @@ impl Machine {
                 "rocket",
                 "rocket_cors",
                 "warp",
+                "poem",
+                "salvo",
+                "salvo-cors",
                 "hyper",
                 "tokio",
             ]),
@@ -1028,7 +1031,9 @@ fn peer_notes(table: &Table) -> Vec<String> {
     let lenient: Vec<&str> = measured
         .iter()
         .filter(|(s, r)| {
-            s.is_preflight()
+            // Only the hostile lists: a peer that accepts the rejected preflight (a refused
+            // origin) is shown under "different answers" above, not blamed on the limits.
+            s.is_adversarial()
                 && r.ours.answer.status >= 400
                 && r.peer.answer.status < 400
                 && r.peer.answer.get("access-control-allow-origin").is_some()
@@ -1079,6 +1084,24 @@ const STATIC_NOTES: &[(&str, &str)] = &[
         "rocket_cors 0.6",
         "rocket_cors reroutes a refused request to its own error route (403, no handler), \
          and parses every requested header name into an owned, case-insensitive string.",
+    ),
+    (
+        "poem 3 `poem::middleware::Cors`",
+        "poem's `Cors` answers a disallowed origin's actual request with its own 403 \
+         (`CorsError::OriginNotAllowed`) instead of passing it to the handler, and sends no \
+         `Vary: Origin` for a listed origin or a request without `Origin`. With nothing listed it allows any origin, \
+         method and header, and then echoes the requested header list without checking it.",
+    ),
+    (
+        "salvo-cors 1",
+        "salvo-cors (a port of tower-http's layer) never validates the requested method or \
+         headers: it answers every preflight with its configured lists (or `*`) and leaves \
+         the browser to refuse; it runs the rest of the chain before adding its headers, \
+         preflights included. Ours checks both and answers 403 when they are not allowed. \
+         Given one origin, salvo-cors sends it in `Access-Control-Allow-Origin` (with \
+         `-Allow-Credentials`) on every response, to requests without `Origin` or from \
+         another origin too, and answers their preflights 204: the browser, comparing the \
+         origins, refuses them.",
     ),
     (
         "warp 0.4 `warp::cors`",

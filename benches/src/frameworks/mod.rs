@@ -9,7 +9,9 @@ use crate::{alloc, Policy, Row, Scenario};
 pub mod actix;
 pub mod axum;
 pub mod core;
+pub mod poem;
 pub mod rocket;
+pub mod salvo;
 pub mod warp;
 
 /// What answering a batch of requests took.
@@ -186,5 +188,7 @@ pub fn all() -> Vec<Framework> {
         actix::framework(),
         rocket::framework(),
         warp::framework(),
+        poem::framework(),
+        salvo::framework(),
     ]
 }

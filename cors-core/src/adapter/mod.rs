@@ -3,16 +3,23 @@
 //!
 //! # How to write an adapter
 //!
-//! An adapter translates; every CORS rule is the core's. The four adapters in this workspace
-//! (`fetch-cors-actix`, `-axum`, `-rocket`, `-warp`) follow these steps, and a new one needs
-//! nothing else:
+//! An adapter translates; every CORS rule is the core's. The six adapters in this workspace
+//! (`fetch-cors-actix`, `-axum`, `-poem`, `-rocket`, `-salvo`, `-warp`) follow these steps,
+//! and a new one needs nothing else:
 //!
-//! 1. **Take a [`Cors`]** (the validated policy) in the framework's middleware
-//!    type, named after the framework's idiom (`CorsLayer`, `CorsFairing`,
-//!    `CorsMiddleware`). Cloning it is a reference-count bump. If the framework answers some
-//!    methods itself before any middleware runs, restrict the policy once with
-//!    [`Cors::restrict_methods`](crate::Cors::restrict_methods) and surface its
-//!    [`ConfigError`](crate::ConfigError) the framework's way.
+//! 1. **Take an `impl Into<`[`CorsSource`](crate::CorsSource)`>`** (a fixed [`Cors`] or a
+//!    [`LiveCors`](crate::LiveCors)) in the framework's middleware type, named after the
+//!    framework's idiom (`CorsLayer`, `CorsFairing`, `CorsMiddleware`), and
+//!    [`load`](crate::CorsSource::load) it once per request: every decision for that request
+//!    uses what it loaded. Cloning it is a reference-count bump. If the framework answers
+//!    some methods itself before any middleware runs, restrict the policy once with
+//!    [`CorsSource::restrict_methods`](crate::CorsSource::restrict_methods) and surface its
+//!    [`ConfigError`](crate::ConfigError) the framework's way. Offer `check_origins` with an
+//!    [`OriginCheck`](crate::OriginCheck): when
+//!    [`Cors::origin_to_check`](crate::Cors::origin_to_check) names an origin, await
+//!    [`OriginCheck::run`](crate::OriginCheck::run) with the runtime's timer, log a
+//!    [`CheckFailed`](crate::CheckFailed) at `warn`, and mark an allowed origin with
+//!    [`CorsRequest::allow_checked_origin`](crate::CorsRequest::allow_checked_origin).
 //! 2. **Read the request** with [`CorsRequest::read`](crate::CorsRequest::read): give it the
 //!    method and, per [`RequestHeader`], every line of that header as bytes. On `http` 1.x
 //!    types, [`http::read`] does it. It reads `Access-Control-Request-*` only when the request
@@ -38,7 +45,8 @@
 //! 5. **Hand the refusal to the application** as
 //!    [`Decision::rejection`](crate::Decision::rejection) says (never by matching
 //!    [`Decision`](crate::Decision) variants), owned with
-//!    [`Rejection::into_owned`](crate::Rejection::into_owned), and log it once, at debug level.
+//!    [`Rejection::into_owned`](crate::Rejection::into_owned), and log it once: at `warn` when
+//!    [`Cors::should_warn`](crate::Cors::should_warn) says so, else at `debug`.
 //!
 //! Then hold the adapter to the conformance suite (`xtask/suite`): an example server
 //! `conformance-<framework>` that keeps its contract, added to the suite, the browser tests

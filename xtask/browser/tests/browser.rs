@@ -1,11 +1,11 @@
-//! The scenarios in Chromium, Firefox and WebKit against the debug builds of the four
+//! The scenarios in Chromium, Firefox and WebKit against the debug builds of the six
 //! example servers: one test per adapter, each running the three engines one after
 //! the other, each engine with its own browser, page server, servers and ports, so
-//! the four tests can run in parallel.
+//! the six tests can run in parallel.
 //!
-//! Engines run in sequence within a test rather than side by side: with the four
-//! tests in parallel that is already up to four browsers at once on CI's two cores,
-//! and twelve would only make each slower (see README.md for the times).
+//! Engines run in sequence within a test rather than side by side: with the six
+//! tests in parallel that is already up to six browsers at once on CI's two cores,
+//! and eighteen would only make each slower (see README.md for the times).
 //!
 //! `cargo test --workspace` builds every example before it runs the tests, so the
 //! servers sit in `target/debug/examples/` beside this test's own
@@ -79,4 +79,14 @@ fn rocket() {
 #[test]
 fn warp() {
     browser("warp");
+}
+
+#[test]
+fn poem() {
+    browser("poem");
+}
+
+#[test]
+fn salvo() {
+    browser("salvo");
 }

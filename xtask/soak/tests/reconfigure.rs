@@ -16,7 +16,7 @@ fn example_binary(adapter: &str) -> PathBuf {
     profile_dir.join("examples").join(binary_name(adapter))
 }
 
-/// One at a time: four servers and their clients at once on a small machine would turn
+/// One at a time: six servers and their clients at once on a small machine would turn
 /// slowness into timeouts.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -55,4 +55,14 @@ fn rocket() {
 #[test]
 fn warp() {
     soak("warp");
+}
+
+#[test]
+fn poem() {
+    soak("poem");
+}
+
+#[test]
+fn salvo() {
+    soak("salvo");
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use cors_conformance::binary_name;
 use cors_soak::{Config, CI_REQUESTS};
 
-/// One soak at a time: four servers and 256 client threads at once on a small
+/// One soak at a time: six servers and 256 client threads at once on a small
 /// machine would turn slowness into hangs.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -64,4 +64,14 @@ fn rocket() {
 #[test]
 fn warp() {
     soak("warp");
+}
+
+#[test]
+fn poem() {
+    soak("poem");
+}
+
+#[test]
+fn salvo() {
+    soak("salvo");
 }

@@ -101,7 +101,7 @@ pub use report::{Failure, Report};
 pub use runner::{run, run_suite};
 
 /// The adapters the suite knows, by the names their example servers end in.
-pub const ADAPTERS: [&str; 4] = ["actix", "axum", "rocket", "warp"];
+pub const ADAPTERS: [&str; 6] = ["actix", "axum", "rocket", "warp", "poem", "salvo"];
 
 /// The example server binary name of an adapter: `conformance-<adapter>`.
 pub fn binary_name(adapter: &str) -> String {

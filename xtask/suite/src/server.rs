@@ -1,4 +1,4 @@
-//! What the four `conformance-<fw>` example servers share, so that each stays a
+//! What the six `conformance-<fw>` example servers share, so that each stays a
 //! translation of the same few lines into its framework: the command line, loading
 //! the policy, the `listening on` line, the handler's fixed answer, and, for the
 //! servers that run on tokio and handle signals themselves, binding the listener

@@ -1,4 +1,4 @@
-//! The conformance suite against the debug builds of the four example servers.
+//! The conformance suite against the debug builds of the six example servers.
 //!
 //! `cargo test --workspace` builds every example before it runs the tests, so the
 //! servers sit in `target/debug/examples/` beside this test's own `target/debug/deps/`.
@@ -37,4 +37,14 @@ fn rocket() {
 #[test]
 fn warp() {
     conformance("warp");
+}
+
+#[test]
+fn poem() {
+    conformance("poem");
+}
+
+#[test]
+fn salvo() {
+    conformance("salvo");
 }
