@@ -77,7 +77,6 @@ async fn rejections_are_logged_at_debug_level() {
         ]
     );
 
-
     // With `warn_on_refusal`, the first refusal of each (origin, reason) in the window is a
     // warning; a repeat stays at debug.
     RECORDER.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
