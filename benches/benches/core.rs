@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
 }
 
 /// A live policy against the same policy fixed, for an allowed GET and an allowed preflight:
-/// what loading the current version costs (an `arc-swap` load and its guard).
+/// what loading the current version costs (an atomic read and a thread's copy).
 fn live(c: &mut Criterion) {
     let fixed = Policy::One.cors();
     let source = fetch_cors::CorsSource::from(fetch_cors::LiveCors::new(fixed.clone()));

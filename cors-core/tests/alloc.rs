@@ -310,11 +310,14 @@ fn a_live_policy_allocates_nothing() {
             current.decide(&req).rejection().is_none()
         })
     };
-    // The first load on a thread registers it with the swap (once per thread, not per request).
+    // The first load on a thread makes the thread's copy (once per thread, not per request).
     decide(b"https://a.example", b"OPTIONS");
     assert_eq!(decide(b"https://a.example", b"OPTIONS"), (0, true));
     assert_eq!(decide(b"https://a.example", b"GET"), (0, true));
     live.replace(after).unwrap();
+    // The first load on a thread after a replacement makes the thread's copy of the new
+    // version: one allocation, once per thread and replacement, never per request.
+    assert_eq!(decide(b"https://a.example", b"OPTIONS"), (1, false));
     assert_eq!(decide(b"https://a.example", b"OPTIONS"), (0, false));
     assert_eq!(decide(b"https://b.example", b"OPTIONS"), (0, true));
     assert_eq!(decide(b"https://b.example", b"GET"), (0, true));

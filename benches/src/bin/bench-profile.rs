@@ -4,7 +4,7 @@
 //! ```text
 //! bench-profile FRAMEWORK SCENARIO ROW [ITERS]
 //!
-//!   FRAMEWORK  core, axum, actix, rocket or warp
+//!   FRAMEWORK  core, core-live (the core under a `LiveCors`), axum, actix, rocket or warp
 //!   SCENARIO   a scenario's name, as in BENCHMARKS.md ("allowed GET"), or a unique part of it
 //!   ROW        baseline, peer or ours (ignored for core); for axum also `identity` (a
 //!              layer that does nothing); for warp also `tower` (fetch-cors-axum's tower layer
@@ -56,9 +56,13 @@ fn run() -> Result<(), String> {
         "ours" => Row::Ours,
         other => return Err(format!("ROW `{other}`: baseline, peer or ours")),
     };
-    if framework == "core" {
+    if framework == "core" || framework == "core-live" {
         let core = Core::new();
-        let run = core.run(scenario, iters, false);
+        let run = if framework == "core" {
+            core.run(scenario, iters, false)
+        } else {
+            core.run_live(scenario, iters, false)
+        };
         eprintln!("{iters} decisions in {:?}", run.elapsed);
         return Ok(());
     }

@@ -66,6 +66,22 @@ impl Core {
         measurement.stop()
     }
 
+    /// [`Core::run`] under the same policy as a [`LiveCors`](fetch_cors::LiveCors), loaded per
+    /// request as adapters load it ([`CorsSource::load`](fetch_cors::CorsSource::load)).
+    pub fn run_live(&self, scenario: Scenario, iters: u64, count_allocations: bool) -> Run {
+        let source =
+            fetch_cors::CorsSource::from(fetch_cors::LiveCors::new(self.policy(scenario).clone()));
+        let prepared = self.prepare(scenario);
+        // The first load on a thread registers it with the swap, once.
+        drop(source.load());
+        let measurement = Measurement::start(count_allocations);
+        for _ in 0..iters {
+            let current = black_box(&source).load();
+            black_box(&prepared).decide_with(&current);
+        }
+        measurement.stop()
+    }
+
     /// The decision for one request of `scenario`, as status (0 when the request goes on
     /// to the handler) and headers.
     pub fn answer(&self, scenario: Scenario) -> Answer {
@@ -104,5 +120,15 @@ impl Prepared<'_> {
             req.add(header, black_box(value).as_bytes());
         }
         black_box(&self.cors.decide(&req));
+    }
+
+    /// [`Prepared::decide_once`] under `cors` rather than the prepared policy.
+    #[inline]
+    pub fn decide_with(&self, cors: &Cors) {
+        let mut req = CorsRequest::new(black_box(self.method).as_bytes());
+        for &(header, value) in &self.headers {
+            req.add(header, black_box(value).as_bytes());
+        }
+        black_box(&cors.decide(&req));
     }
 }
