@@ -1,6 +1,7 @@
 //! What the six `conformance-<fw>` example servers share, so that each stays a
 //! translation of the same few lines into its framework: the command line, loading
-//! the policy, the `listening on` line, the handler's fixed answer, and, for the
+//! the policy (live, reloaded on SIGHUP: [`setup_live`]), the `listening on` line, the
+//! handler's fixed answer, and, for the
 //! servers that run on tokio and handle signals themselves, binding the listener
 //! ([`listen`]) and serving until SIGTERM or SIGINT ([`serve_until_signal`]).
 //!
@@ -10,7 +11,8 @@
 //! use cors_conformance::server;
 //!
 //! // Exits with status 2 and one line on stderr if the arguments or the policy are bad.
-//! let (cors, addr) = server::setup();
+//! // SIGHUP reads the file again from here on.
+//! let (cors, addr) = server::setup_live();
 //! let listener = std::net::TcpListener::bind(addr).unwrap();
 //! // ... put `cors` in front of a handler answering `server::BODY` with
 //! // `server::HANDLER_HEADERS`, then, once it accepts connections:
