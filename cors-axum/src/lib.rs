@@ -147,6 +147,39 @@
 //! # }
 //! ```
 //!
+//! ## Changing the policy while serving
+//!
+//! Give the layer a [`LiveCors`] instead of a [`Cors`], and replace its policy whenever
+//! yours changes: the next request, on every clone of the app, is decided by the new one. For
+//! origins held elsewhere (a database, a tenant service), [`CorsLayer::check_origins`] asks
+//! an [`OriginCheck`](fetch_cors::OriginCheck) about the origins the policy's lists leave
+//! undecided.
+//!
+//! ```
+//! use std::time::Duration;
+//! use axum::{routing::get, Router};
+//! use fetch_cors_axum::fetch_cors::OriginCheck;
+//! use fetch_cors_axum::{Cors, CorsLayer, LiveCors};
+//!
+//! # fn main() -> Result<(), fetch_cors_axum::fetch_cors::ConfigError> {
+//! let live = LiveCors::new(Cors::builder().allow_origin("https://app.example.com").build()?);
+//! let check = OriginCheck::new(Duration::from_millis(200), |origin: String| async move {
+//!     Ok::<_, std::io::Error>(origin.ends_with(".customer.example")) // your database here
+//! });
+//! let app: Router = Router::new()
+//!     .route("/", get(|| async { "hello" }))
+//!     .layer(CorsLayer::new(live.clone()).check_origins(check));
+//!
+//! // Later: an admin adds an origin.
+//! live.replace(
+//!     Cors::builder()
+//!         .allow_origins(["https://app.example.com", "https://admin.example.com"])
+//!         .build()?,
+//! )?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Why a request was refused
 //!
 //! A refused actual request still reaches the handler (the browser, not the server,
