@@ -360,6 +360,7 @@ where
 
 /// Decides `req` under `converted` (its origin allowed by the application's check when
 /// `checked`) and answers a preflight, or calls `service` and adds the headers to its answer.
+#[inline(always)]
 fn decide_and_call<S, B>(
     converted: &Converted,
     service: &S,

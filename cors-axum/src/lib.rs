@@ -152,7 +152,7 @@
 //! Give the layer a [`LiveCors`] instead of a [`Cors`], and replace its policy whenever
 //! yours changes: the next request, on every clone of the app, is decided by the new one. For
 //! origins held elsewhere (a database, a tenant service), [`CorsLayer::check_origins`] asks
-//! an [`OriginCheck`](fetch_cors::OriginCheck) about the origins the policy's lists leave
+//! an [`OriginCheck`] about the origins the policy's lists leave
 //! undecided.
 //!
 //! ```
@@ -382,6 +382,7 @@ where
 
 /// Decides `req` under `cors` (its origin allowed by the application's check when
 /// `checked`) and answers a preflight, or calls `inner` and adds the headers to its answer.
+#[inline(always)]
 fn decide_and_call<S, ReqBody, ResBody>(
     cors: &Cors,
     inner: &mut S,

@@ -454,11 +454,11 @@ impl Fairing for CorsFairing {
         // request's local cache would cost an allocation on its first use, per request, and
         // an owned copy of what the decision borrows from the request; deciding again reads
         // a few headers. The policy is pure, so both decisions agree.
-        let Some(decision) = decide(req) else {
+        let Some((decision, warn)) = decide_and_ask(req, true) else {
             return;
         };
         if let Some(rejection) = decision.rejection() {
-            let level = if should_warn(req, rejection) {
+            let level = if warn {
                 log::Level::Warn
             } else {
                 log::Level::Debug
@@ -503,6 +503,12 @@ impl Handler for Preflight {
 /// The policy's decision for `req`, or `None` when no scope covers it (or the fairing was
 /// never ignited).
 fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
+    decide_and_ask(req, false).map(|(decision, _)| decision)
+}
+
+/// [`decide`], and, when `ask` (once per request: the response fairing, which logs), whether
+/// to log a refusal at `warn` ([`Cors::should_warn`]).
+fn decide_and_ask<'r>(req: &'r Request<'_>, ask: bool) -> Option<(Decision<'r>, bool)> {
     let registered = req.rocket().state::<Registered>()?;
     let scope = registered.scopes.iter().find(|scope| scope.covers(req))?;
     let policy = policy(scope, req)?;
@@ -510,19 +516,12 @@ fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
     if registered.checked && req.local_cache(|| Verdict(false)).0 {
         cors_req.allow_checked_origin();
     }
-    Some(policy.decide(&cors_req))
-}
-
-/// Whether the policy that refused `req` asks for this refusal at `warn`
-/// ([`Cors::should_warn`]); looked up again, off the path of allowed requests.
-fn should_warn(req: &Request<'_>, rejection: &Rejection<'_>) -> bool {
-    let Some(registered) = req.rocket().state::<Registered>() else {
-        return false;
-    };
-    let Some(scope) = registered.scopes.iter().find(|scope| scope.covers(req)) else {
-        return false;
-    };
-    policy(scope, req).is_some_and(|policy| policy.should_warn(&read(req), rejection))
+    let decision = policy.decide(&cors_req);
+    let warn = ask
+        && decision
+            .rejection()
+            .is_some_and(|rejection| policy.should_warn(&cors_req, rejection));
+    Some((decision, warn))
 }
 
 /// The policy `scope` decides `req` by, for as long as the request lives: a fixed one from
