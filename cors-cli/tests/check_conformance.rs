@@ -1,4 +1,4 @@
-//! `fetch-cors check` against the four adapters' conformance servers (xtask/suite/CONTRACT.md):
+//! `fetch-cors check` against the six adapters' conformance servers (xtask/suite/CONTRACT.md):
 //! an allowed and a refused fetch each, and an error response that carries CORS headers.
 //!
 //! The servers are the adapters' example binaries: `cargo test --workspace` builds them; with
@@ -135,4 +135,14 @@ fn rocket() {
 #[test]
 fn warp() {
     against("warp");
+}
+
+#[test]
+fn poem() {
+    against("poem");
+}
+
+#[test]
+fn salvo() {
+    against("salvo");
 }
