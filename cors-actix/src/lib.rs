@@ -145,13 +145,8 @@ pub use fetch_cors::{Cors, LiveCors};
 /// ```
 #[derive(Debug, Clone)]
 pub struct CorsMiddleware {
-    shared: Arc<Shared>,
-}
-
-/// What every request through one [`CorsMiddleware`] shares.
-#[derive(Debug)]
-struct Shared {
-    policy: Policy,
+    /// What every request through the middleware shares.
+    policy: Arc<Policy>,
     check: Option<OriginCheck>,
 }
 
@@ -159,7 +154,8 @@ struct Shared {
 /// live policy.
 #[derive(Debug)]
 enum Policy {
-    Fixed(Converted),
+    /// Shared with an origin check's future, which needs it owned.
+    Fixed(Arc<Converted>),
     Live {
         live: LiveCors,
         /// The conversion of the live policy's latest version seen by a request.
@@ -188,9 +184,20 @@ impl Converted {
 
 /// The converted policy one request is decided by.
 enum Current<'a> {
-    Fixed(&'a Converted),
+    Fixed(&'a Arc<Converted>),
     Cached(Guard<Arc<Converted>>),
     Fresh(Arc<Converted>),
+}
+
+impl Current<'_> {
+    /// The converted policy, owned (a reference-count bump), to cross an `.await`.
+    fn into_owned(self) -> Arc<Converted> {
+        match self {
+            Current::Fixed(converted) => Arc::clone(converted),
+            Current::Cached(guard) => Guard::into_inner(guard),
+            Current::Fresh(fresh) => fresh,
+        }
+    }
 }
 
 impl Deref for Current<'_> {
@@ -205,11 +212,11 @@ impl Deref for Current<'_> {
     }
 }
 
-impl Shared {
+impl Policy {
     /// The policy in force now, converted.
     #[inline]
     fn current(&self) -> Current<'_> {
-        match &self.policy {
+        match self {
             Policy::Fixed(converted) => Current::Fixed(converted),
             Policy::Live { live, converted } => {
                 let now = live.load();
@@ -230,45 +237,29 @@ impl CorsMiddleware {
     /// Middleware applying `policy`: a [`Cors`], or a [`LiveCors`] replaced while serving.
     pub fn new(policy: impl Into<CorsSource>) -> Self {
         let policy = match policy.into() {
-            CorsSource::Fixed(cors) => Policy::Fixed(Converted::new(cors)),
+            CorsSource::Fixed(cors) => Policy::Fixed(Arc::new(Converted::new(cors))),
             CorsSource::Live(live) => Policy::Live {
                 converted: ArcSwap::from_pointee(Converted::new(Cors::clone(&live.load()))),
                 live,
             },
         };
         CorsMiddleware {
-            shared: Arc::new(Shared {
-                policy,
-                check: None,
-            }),
+            policy: Arc::new(policy),
+            check: None,
         }
     }
 
     /// Asks `check` about origins the policy's lists leave undecided
     /// ([`Cors::origin_to_check`]), awaiting it for at most its timeout on actix's (tokio's)
     /// timer; a check that fails or times out refuses the origin and is logged at `warn`.
-    pub fn check_origins(self, check: OriginCheck) -> Self {
-        let policy = match Arc::try_unwrap(self.shared) {
-            Ok(shared) => shared.policy,
-            // Clones share one check; a fresh middleware gets its own.
-            Err(shared) => match &shared.policy {
-                Policy::Fixed(converted) => Policy::Fixed(Converted::new(converted.policy.clone())),
-                Policy::Live { live, .. } => {
-                    return CorsMiddleware::new(live.clone()).check_origins(check)
-                }
-            },
-        };
-        CorsMiddleware {
-            shared: Arc::new(Shared {
-                policy,
-                check: Some(check),
-            }),
-        }
+    pub fn check_origins(mut self, check: OriginCheck) -> Self {
+        self.check = Some(check);
+        self
     }
 
     /// The policy this middleware applies now.
     pub fn policy(&self) -> Cors {
-        self.shared.current().policy.clone()
+        self.policy.current().policy.clone()
     }
 }
 
@@ -302,7 +293,8 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsService {
             service: Rc::new(service),
-            shared: Arc::clone(&self.shared),
+            policy: Arc::clone(&self.policy),
+            check: self.check.clone(),
         }))
     }
 }
@@ -312,7 +304,8 @@ where
 pub struct CorsService<S> {
     /// Shared with an origin check's future (a reference count on this worker's thread).
     service: Rc<S>,
-    shared: Arc<Shared>,
+    policy: Arc<Policy>,
+    check: Option<OriginCheck>,
 }
 
 impl<S, B> Service<ServiceRequest> for CorsService<S>
@@ -327,32 +320,24 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let current = self.shared.current();
-        if let Some(check) = &self.shared.check {
-            if let Some(origin) = current.policy.origin_to_check(&cors_request(&req).0) {
-                // Off the fast path: await the check, then decide under the policy this
-                // request started with.
-                let origin = origin.to_owned();
-                let (check, service) = (check.clone(), Rc::clone(&self.service));
-                let converted = match current {
-                    Current::Fixed(converted) => Arc::new(Converted::new(converted.policy.clone())),
-                    Current::Cached(guard) => Guard::into_inner(guard),
-                    Current::Fresh(fresh) => fresh,
-                };
-                return CorsFuture {
-                    state: State::Checked {
-                        future: Box::pin(async move {
-                            let timer = actix_web::rt::time::sleep(check.timeout());
-                            let allowed =
-                                check.run(&origin, timer).await.unwrap_or_else(|failed| {
-                                    log::warn!("{failed}");
-                                    false
-                                });
-                            decide_and_call(&converted, &*service, req, allowed).await
-                        }),
-                    },
-                };
-            }
+        let current = self.policy.current();
+        let pending = self
+            .check
+            .as_ref()
+            .and_then(|check| check.pending(&current.policy, &cors_request(&req).0));
+        if let Some(pending) = pending {
+            // Off the fast path: await the check, then decide under the policy this request
+            // started with.
+            let (converted, service) = (current.into_owned(), Rc::clone(&self.service));
+            return CorsFuture {
+                state: State::Checked {
+                    future: Box::pin(async move {
+                        let timer = actix_web::rt::time::sleep(pending.timeout());
+                        let (_, allowed) = pending.run(timer, |f| log::warn!("{f}")).await;
+                        decide_and_call(&converted, &*service, req, allowed).await
+                    }),
+                },
+            };
         }
         decide_and_call(&current, &*self.service, req, false)
     }

@@ -351,30 +351,20 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let current = self.cors.load();
-        if let Some(check) = &self.check {
-            let (cors_request, _) = kit::read(req.method(), req.headers());
-            if let Some(origin) = current.origin_to_check(&cors_request) {
-                // Off the fast path: await the check, then decide under the policy this
-                // request started with, with the service made ready for it.
-                let (origin, cors, check) =
-                    (origin.to_owned(), Cors::clone(&current), check.clone());
-                let clone = self.inner.clone();
-                let ready = mem::replace(&mut self.inner, clone);
-                return ResponseFuture::checked(Box::pin(async move {
-                    let allowed = match check
-                        .run(&origin, tokio::time::sleep(check.timeout()))
-                        .await
-                    {
-                        Ok(allowed) => allowed,
-                        Err(failed) => {
-                            tracing::warn!("{failed}");
-                            false
-                        }
-                    };
-                    let mut inner = ready;
-                    decide_and_call(&cors, &mut inner, req, allowed).await
-                }));
-            }
+        let pending = self
+            .check
+            .as_ref()
+            .and_then(|check| check.pending(&current, &kit::read(req.method(), req.headers()).0));
+        if let Some(pending) = pending {
+            // Off the fast path: await the check, then decide under the policy this request
+            // started with, with the service made ready for it.
+            let clone = self.inner.clone();
+            let mut ready = mem::replace(&mut self.inner, clone);
+            return ResponseFuture::checked(Box::pin(async move {
+                let timer = tokio::time::sleep(pending.timeout());
+                let (cors, allowed) = pending.run(timer, |f| tracing::warn!("{f}")).await;
+                decide_and_call(&cors, &mut ready, req, allowed).await
+            }));
         }
         decide_and_call(&current, &mut self.inner, req, false)
     }

@@ -9,6 +9,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use crate::policy::Cors;
+use crate::request::CorsRequest;
+
 /// What an origin check may fail with.
 pub type CheckError = Box<dyn Error + Send + Sync>;
 
@@ -106,6 +109,55 @@ impl OriginCheck {
             Poll::Pending
         })
         .await
+    }
+}
+
+impl OriginCheck {
+    /// For adapters: the check to await before deciding `req` under `cors` (the version this
+    /// request loaded), or `None` when the policy decides it alone
+    /// ([`Cors::origin_to_check`]).
+    pub fn pending(&self, cors: &Cors, req: &CorsRequest<'_>) -> Option<PendingCheck> {
+        let origin = cors.origin_to_check(req)?;
+        Some(PendingCheck {
+            check: self.clone(),
+            origin: origin.to_owned(),
+            cors: cors.clone(),
+        })
+    }
+}
+
+/// An origin check to await before deciding a request ([`OriginCheck::pending`]): owned, so
+/// that it can cross an `.await`, with the version of the policy the request is decided by.
+#[derive(Debug)]
+pub struct PendingCheck {
+    check: OriginCheck,
+    origin: String,
+    cors: Cors,
+}
+
+impl PendingCheck {
+    /// How long the check may take: the timer to race it against.
+    pub fn timeout(&self) -> Duration {
+        self.check.timeout
+    }
+
+    /// Awaits the check against `timer` ([`OriginCheck::run`]) and returns the policy to
+    /// decide the request by and whether the check allowed its origin (then mark the request
+    /// with [`CorsRequest::allow_checked_origin`]). A check that gives no verdict refuses;
+    /// `failed` hears why, for the log (at `warn`).
+    pub async fn run(
+        self,
+        timer: impl Future<Output = ()>,
+        failed: impl FnOnce(&CheckFailed),
+    ) -> (Cors, bool) {
+        let allowed = match self.check.run(&self.origin, timer).await {
+            Ok(allowed) => allowed,
+            Err(failure) => {
+                failed(&failure);
+                false
+            }
+        };
+        (self.cors, allowed)
     }
 }
 

@@ -86,7 +86,7 @@ mod warn;
 mod wildcard;
 
 pub use builder::CorsBuilder;
-pub use check::{CheckError, CheckFailed, CheckFuture, OriginCheck};
+pub use check::{CheckError, CheckFailed, CheckFuture, OriginCheck, PendingCheck};
 #[cfg(feature = "serde")]
 pub use config::Config;
 pub use decision::{Decision, Reason, Rejection, MAX_REJECTION_VALUE, PREFLIGHT_REJECTED_STATUS};

@@ -297,17 +297,12 @@ impl<E: Endpoint> Endpoint for CorsEndpoint<E> {
         // Off the fast path: an origin the lists leave undecided goes to the application's
         // check first, and the request is then decided by the policy it started with.
         let pending = self.check.as_ref().and_then(|check| {
-            let current = self.cors.load();
-            let origin = current.origin_to_check(&kit::read(req.method(), req.headers()).0)?;
-            Some((check, origin.to_owned(), Cors::clone(&current)))
+            check.pending(&self.cors.load(), &kit::read(req.method(), req.headers()).0)
         });
         let (snapshot, checked) = match pending {
-            Some((check, origin, cors)) => {
-                let timer = tokio::time::sleep(check.timeout());
-                let allowed = check.run(&origin, timer).await.unwrap_or_else(|failed| {
-                    tracing::warn!("{failed}");
-                    false
-                });
+            Some(pending) => {
+                let timer = tokio::time::sleep(pending.timeout());
+                let (cors, allowed) = pending.run(timer, |f| tracing::warn!("{f}")).await;
                 (Some(cors), allowed)
             }
             None => (None, false),

@@ -428,23 +428,16 @@ impl Fairing for CorsFairing {
         let Some(check) = &self.check else {
             return;
         };
-        let origin = {
-            let Some(scope) = self.scopes.iter().find(|scope| scope.covers(req)) else {
-                return;
-            };
-            let Some(policy) = policy(scope, req) else {
-                return;
-            };
-            match policy.origin_to_check(&read(req)) {
-                Some(origin) => origin.to_owned(),
-                None => return,
-            }
+        let pending = self
+            .scopes
+            .iter()
+            .find(|scope| scope.covers(req))
+            .and_then(|scope| check.pending(policy(scope, req), &read(req)));
+        let Some(pending) = pending else {
+            return;
         };
-        let timer = rocket::tokio::time::sleep(check.timeout());
-        let allowed = check.run(&origin, timer).await.unwrap_or_else(|failed| {
-            log::warn!("{failed}");
-            false
-        });
+        let timer = rocket::tokio::time::sleep(pending.timeout());
+        let (_, allowed) = pending.run(timer, |f| log::warn!("{f}")).await;
         req.local_cache(|| Verdict(allowed));
     }
 
@@ -511,7 +504,7 @@ fn decide<'r>(req: &'r Request<'_>) -> Option<Decision<'r>> {
 fn decide_and_ask<'r>(req: &'r Request<'_>, ask: bool) -> Option<(Decision<'r>, bool)> {
     let registered = req.rocket().state::<Registered>()?;
     let scope = registered.scopes.iter().find(|scope| scope.covers(req))?;
-    let policy = policy(scope, req)?;
+    let policy = policy(scope, req);
     let mut cors_req = read(req);
     if registered.checked && req.local_cache(|| Verdict(false)).0 {
         cors_req.allow_checked_origin();
@@ -526,10 +519,10 @@ fn decide_and_ask<'r>(req: &'r Request<'_>, ask: bool) -> Option<(Decision<'r>, 
 
 /// The policy `scope` decides `req` by, for as long as the request lives: a fixed one from
 /// managed state, a live one as [`Pinned`] in the request's local cache.
-fn policy<'r>(scope: &'r Scope, req: &'r Request<'_>) -> Option<&'r Cors> {
+fn policy<'r>(scope: &'r Scope, req: &'r Request<'_>) -> &'r Cors {
     match &scope.policy {
-        CorsSource::Fixed(cors) => Some(cors),
-        CorsSource::Live(live) => Some(&req.local_cache(|| Pinned(Cors::clone(&live.load()))).0),
+        CorsSource::Fixed(cors) => cors,
+        CorsSource::Live(live) => &req.local_cache(|| Pinned(Cors::clone(&live.load()))).0,
     }
 }
 

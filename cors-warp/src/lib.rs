@@ -300,19 +300,13 @@ where
         .and(warp::header::headers_cloned())
         .and_then(move |method: Method, headers: HeaderMap| {
             let current = Cors::clone(&cors.load());
-            let check = check.clone();
+            let pending = check.pending(&current, &kit::read(&method, &headers).0);
             async move {
-                let origin = current
-                    .origin_to_check(&kit::read(&method, &headers).0)
-                    .map(str::to_owned);
-                let checked = match origin {
+                let checked = match pending {
                     None => false,
-                    Some(origin) => {
-                        let timer = tokio::time::sleep(check.timeout());
-                        check.run(&origin, timer).await.unwrap_or_else(|failed| {
-                            tracing::warn!("{failed}");
-                            false
-                        })
+                    Some(pending) => {
+                        let timer = tokio::time::sleep(pending.timeout());
+                        pending.run(timer, |f| tracing::warn!("{f}")).await.1
                     }
                 };
                 match answer(&current, &method, &headers, checked) {
