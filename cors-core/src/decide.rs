@@ -330,7 +330,7 @@ impl Cors {
         // Likewise echo the requested names, each of which was checked above; `*` would
         // neither cover `authorization` (Fetch #cors-preflight-fetch step 7.6) nor work with
         // credentials (step 7.7).
-        if requested.names > 0 {
+        if requested.named {
             if requested.echo_as_is {
                 headers.push(
                     CorsHeader::AllowHeaders,
