@@ -53,8 +53,11 @@ pub fn origin(data: &[u8]) {
 }
 
 /// `Access-Control-Request-Headers` lines (split on 0x00): accepted only when every name is
-/// allowed, and then echoed as valid header values.
+/// allowed, and then echoed as valid header values. Under `*` (which has a vector path of
+/// its own for lists as browsers write them), accepted exactly when an oracle written from
+/// the rules says so, and never echoing `authorization` or an empty element.
 pub fn header_list(data: &[u8]) {
+    any_header_list(data);
     let cors = Cors::builder()
         .allow_any_origin()
         .allow_headers(["x-a", "Content-Type", "authorization"])
@@ -242,6 +245,60 @@ fn check_response(decision: &Decision<'_>, origins: &[&[u8]], credentials: bool,
                     );
                 }
             }
+        }
+    }
+}
+
+/// [`header_list`] under `allow_headers: "*"`: the decision against an oracle (at most 16
+/// lines, 8,192 bytes and 16 empty elements; every other element, trimmed of spaces and
+/// tabs, a token other than `authorization`).
+fn any_header_list(data: &[u8]) {
+    let cors = Cors::builder()
+        .allow_any_origin()
+        .allow_any_header()
+        .build()
+        .expect("valid");
+    let lines: Vec<&[u8]> = data.split(|&b| b == 0).collect();
+    let mut req = CorsRequest::new(b"OPTIONS");
+    req.add_origin(b"https://a.example")
+        .add_request_method(b"GET");
+    for line in &lines {
+        req.add_request_headers(line);
+    }
+    let decision = cors.decide(&req);
+    let is_tchar = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+    // Optional whitespace is spaces and tabs only (RFC 9110 §5.6.3).
+    let trim_ows = |e: &[u8]| -> Vec<u8> {
+        let ows = |b: &u8| *b == b' ' || *b == b'\t';
+        let start = e.iter().position(|b| !ows(b)).unwrap_or(e.len());
+        let end = e.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+        e[start..end].to_vec()
+    };
+    let names: Vec<Vec<u8>> = lines
+        .iter()
+        .flat_map(|line| line.split(|&b| b == b','))
+        .map(trim_ows)
+        .collect();
+    let empties = names.iter().filter(|n| n.is_empty()).count();
+    let accepted = lines.len() <= 16
+        && lines.iter().map(|l| l.len()).sum::<usize>() <= 8192
+        && empties <= 16
+        && names
+            .iter()
+            .filter(|n| !n.is_empty())
+            .all(|n| n.iter().all(is_tchar) && !n.eq_ignore_ascii_case(b"authorization"));
+    assert_eq!(
+        matches!(decision, Decision::PreflightAccepted { .. }),
+        accepted,
+        "{:?}",
+        data.escape_ascii().to_string()
+    );
+    if let Some(acah) = decision.headers().get(CorsHeader::AllowHeaders) {
+        assert!(http::HeaderValue::from_bytes(acah.as_bytes()).is_ok());
+        for name in acah.as_bytes().split(|&b| b == b',') {
+            let name = name.trim_ascii();
+            assert!(!name.is_empty() && name.iter().all(is_tchar), "{acah:?}");
+            assert!(!name.eq_ignore_ascii_case(b"authorization"), "{acah:?}");
         }
     }
 }
