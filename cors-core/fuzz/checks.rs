@@ -6,7 +6,10 @@
 // Each fuzz target uses one of these functions; the replay test uses them all.
 #![allow(dead_code)]
 
-use fetch_cors::{Config, Cors, CorsHeader, CorsRequest, Decision};
+use fetch_cors::{
+    Config, Cors, CorsHeader, CorsRequest, Decision, MAX_EMPTY_ELEMENTS, MAX_REQUEST_HEADERS_BYTES,
+    MAX_REQUEST_HEADERS_LINES,
+};
 
 /// Origins as a request carries them: an exact policy allows exactly the listed bytes.
 pub fn origin(data: &[u8]) {
@@ -63,13 +66,7 @@ pub fn header_list(data: &[u8]) {
         .allow_headers(["x-a", "Content-Type", "authorization"])
         .build()
         .expect("valid");
-    let mut req = CorsRequest::new(b"OPTIONS");
-    req.add_origin(b"https://a.example")
-        .add_request_method(b"GET");
-    for line in data.split(|&b| b == 0) {
-        req.add_request_headers(line);
-    }
-    let decision = cors.decide(&req);
+    let decision = cors.decide(&preflight(data));
     if let Some(acah) = decision.headers().get(CorsHeader::AllowHeaders) {
         assert!(matches!(decision, Decision::PreflightAccepted { .. }));
         assert!(http::HeaderValue::from_bytes(acah.as_bytes()).is_ok());
@@ -249,23 +246,17 @@ fn check_response(decision: &Decision<'_>, origins: &[&[u8]], credentials: bool,
     }
 }
 
-/// [`header_list`] under `allow_headers: "*"`: the decision against an oracle (at most 16
-/// lines, 8,192 bytes and 16 empty elements; every other element, trimmed of spaces and
-/// tabs, a token other than `authorization`).
+/// [`header_list`] under `allow_headers: "*"`: the decision against an oracle (within the
+/// documented limits on lines, bytes and empty elements; every other element, trimmed of
+/// spaces and tabs, a token other than `authorization`).
 fn any_header_list(data: &[u8]) {
     let cors = Cors::builder()
         .allow_any_origin()
         .allow_any_header()
         .build()
         .expect("valid");
+    let decision = cors.decide(&preflight(data));
     let lines: Vec<&[u8]> = data.split(|&b| b == 0).collect();
-    let mut req = CorsRequest::new(b"OPTIONS");
-    req.add_origin(b"https://a.example")
-        .add_request_method(b"GET");
-    for line in &lines {
-        req.add_request_headers(line);
-    }
-    let decision = cors.decide(&req);
     let is_tchar = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
     // Optional whitespace is spaces and tabs only (RFC 9110 §5.6.3).
     let trim_ows = |e: &[u8]| -> Vec<u8> {
@@ -280,9 +271,9 @@ fn any_header_list(data: &[u8]) {
         .map(trim_ows)
         .collect();
     let empties = names.iter().filter(|n| n.is_empty()).count();
-    let accepted = lines.len() <= 16
-        && lines.iter().map(|l| l.len()).sum::<usize>() <= 8192
-        && empties <= 16
+    let accepted = lines.len() <= MAX_REQUEST_HEADERS_LINES
+        && lines.iter().map(|l| l.len()).sum::<usize>() <= MAX_REQUEST_HEADERS_BYTES
+        && empties <= MAX_EMPTY_ELEMENTS
         && names
             .iter()
             .filter(|n| !n.is_empty())
@@ -301,4 +292,16 @@ fn any_header_list(data: &[u8]) {
             assert!(!name.eq_ignore_ascii_case(b"authorization"), "{acah:?}");
         }
     }
+}
+
+/// A preflight from an allowed origin for `GET`, with `data` as its
+/// `Access-Control-Request-Headers` lines (split on 0x00).
+fn preflight(data: &[u8]) -> CorsRequest<'_> {
+    let mut req = CorsRequest::new(b"OPTIONS");
+    req.add_origin(b"https://a.example")
+        .add_request_method(b"GET");
+    for line in data.split(|&b| b == 0) {
+        req.add_request_headers(line);
+    }
+    req
 }
