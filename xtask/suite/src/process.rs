@@ -216,9 +216,21 @@ impl Server {
     /// Waits up to `timeout` for stdout to hold `count` lines (the `listening on` line
     /// included), and returns the complete lines it holds then.
     pub fn wait_for_stdout_lines(&self, count: usize, timeout: Duration) -> Vec<String> {
+        self.wait_for_lines(&self.stdout, count, timeout)
+    }
+
+    /// Waits up to `timeout` for stderr to hold `count` lines, and returns the complete
+    /// lines it holds then. (Each pipe has its own reader thread, so a line the server
+    /// wrote to stderr before a line on stdout may still be on its way when the stdout
+    /// line is seen.)
+    pub fn wait_for_stderr_lines(&self, count: usize, timeout: Duration) -> Vec<String> {
+        self.wait_for_lines(&self.stderr, count, timeout)
+    }
+
+    fn wait_for_lines(&self, pipe: &Captured, count: usize, timeout: Duration) -> Vec<String> {
         let deadline = Instant::now() + timeout;
         loop {
-            let bytes = self.stdout.bytes();
+            let bytes = pipe.bytes();
             let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let lines: Vec<String> = String::from_utf8_lossy(&bytes[..complete])
                 .lines()

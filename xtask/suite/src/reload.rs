@@ -55,8 +55,12 @@ fn run(binary: &Path, dir: &Path) -> Result<Vec<(&'static str, Vec<String>)>, St
     write(&policy, INVALID)?;
     let stderr_before = server.stderr_text().lines().count();
     let mut problems = hang_up(&server, 3, "kept");
-    let stderr = server.stderr_text();
-    let new_lines: Vec<&str> = stderr.lines().skip(stderr_before).collect();
+    let stderr = server.wait_for_stderr_lines(stderr_before + 1, RELOAD_TIMEOUT);
+    let new_lines: Vec<&str> = stderr
+        .iter()
+        .skip(stderr_before)
+        .map(String::as_str)
+        .collect();
     if new_lines.len() != 1 || !new_lines[0].contains("allow_credentials") {
         problems.push(format!(
             "expected one new stderr line naming allow_credentials, got {new_lines:?}"
