@@ -243,9 +243,10 @@ impl Server {
         }
     }
 
-    /// Everything on stderr so far.
-    pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.bytes()).into_owned()
+    /// The complete lines on stderr so far (counted as [`Self::wait_for_stderr_lines`]
+    /// counts them).
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.wait_for_lines(&self.stderr, 0, Duration::ZERO)
     }
 
     /// No signals here: ending the process is the best there is.

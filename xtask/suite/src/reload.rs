@@ -53,7 +53,7 @@ fn run(binary: &Path, dir: &Path) -> Result<Vec<(&'static str, Vec<String>)>, St
     checks.push((NAMES[0], problems));
 
     write(&policy, INVALID)?;
-    let stderr_before = server.stderr_text().lines().count();
+    let stderr_before = server.stderr_lines().len();
     let mut problems = hang_up(&server, 3, "kept");
     let stderr = server.wait_for_stderr_lines(stderr_before + 1, RELOAD_TIMEOUT);
     let new_lines: Vec<&str> = stderr
