@@ -4,11 +4,14 @@
 //! ```text
 //! bench-profile FRAMEWORK SCENARIO ROW [ITERS]
 //!
-//!   FRAMEWORK  core, core-live (the core under a `LiveCors`), axum, actix, rocket or warp
+//!   FRAMEWORK  core, core-live (the core under a `LiveCors`), axum, actix, rocket, warp, poem
+//!              or salvo
 //!   SCENARIO   a scenario's name, as in BENCHMARKS.md ("allowed GET"), or a unique part of it
 //!   ROW        baseline, peer or ours (ignored for core); for axum also `identity` (a
 //!              layer that does nothing); for warp also `tower` (fetch-cors-axum's tower layer
-//!              around `warp::service`, for users who serve warp through hyper themselves)
+//!              around `warp::service`, for users who serve warp through hyper themselves);
+//!              for poem also `floor` (an actual request's CORS headers, as ours answers
+//!              them, written without reading or deciding anything)
 //!   ITERS      how many requests (default 100000)
 //! ```
 //!
@@ -45,6 +48,7 @@ fn run() -> Result<(), String> {
     let extra = match framework.as_str() {
         "axum" => frameworks::axum::extra_runner(row),
         "warp" => frameworks::warp::extra_runner(row, scenario),
+        "poem" => frameworks::poem::extra_runner(row, scenario),
         _ => None,
     };
     if let Some(runner) = extra {
@@ -54,7 +58,12 @@ fn run() -> Result<(), String> {
         "baseline" => Row::Baseline,
         "peer" => Row::Peer,
         "ours" => Row::Ours,
-        other => return Err(format!("ROW `{other}`: baseline, peer or ours")),
+        other => {
+            return Err(format!(
+                "ROW `{other}`: baseline, peer or ours (also `identity` for axum, `tower` for \
+                 warp, `floor` for poem on an actual request)"
+            ))
+        }
     };
     if framework == "core" || framework == "core-live" {
         let core = Core::new();

@@ -65,6 +65,62 @@ pub fn app(row: Row, policy: Option<Policy>) -> BoxEndpoint<'static> {
     }
 }
 
+/// An app for `bench-profile poem SCENARIO KIND` beyond the three rows: `floor` writes the
+/// CORS headers ours answers `scenario` with, fixed in advance, after the handler, and does
+/// nothing else (no header read, no decision). No middleware that sends what Fetch asks can
+/// cost less on an actual request; what it costs against poem's `Cors` is measured, not
+/// assumed (`benches/profile-findings.md`, section 11).
+pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
+    if kind != "floor" || scenario.is_preflight() {
+        return None;
+    }
+    let runtime = Rc::new(runtime());
+    let ours = PoemRunner {
+        runtime: Rc::clone(&runtime),
+        app: app(Row::Ours, Some(scenario.policy())),
+    };
+    let headers = ours
+        .answer(scenario)
+        .headers
+        .into_iter()
+        .map(|(name, value)| {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
+            let value = HeaderValue::from_str(&value).expect("a header value");
+            (name, value)
+        })
+        .collect();
+    let routes = Route::new().at("/", poem::get(index));
+    let app = Floor {
+        inner: routes,
+        headers,
+    };
+    Some(Box::new(PoemRunner {
+        runtime,
+        app: app.map_to_response().boxed(),
+    }))
+}
+
+/// The `floor` app's middleware: appends fixed headers to the inner endpoint's response.
+struct Floor<E> {
+    inner: E,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl<E: Endpoint> Endpoint for Floor<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let mut response = match self.inner.call(req).await {
+            Ok(output) => output.into_response(),
+            Err(error) => error.into_response(),
+        };
+        for (name, value) in &self.headers {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+        Ok(response)
+    }
+}
+
 /// poem's own `Cors` for `policy`. It answers a disallowed origin's actual request with its
 /// own 403 (`CorsError::OriginNotAllowed`), without the handler.
 pub fn peer(policy: Policy) -> Cors {
@@ -132,5 +188,35 @@ impl Runner for PoemRunner {
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_bytes())),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The floor writes what ours writes on every actual request, after the handler, and has
+    /// no row for a preflight (which it could not answer without deciding).
+    #[test]
+    fn floor_answers_with_ours_headers() {
+        for scenario in Scenario::ALL {
+            let floor = extra_runner("floor", scenario);
+            if scenario.is_preflight() {
+                assert!(floor.is_none(), "{}", scenario.name());
+                continue;
+            }
+            let floor = floor
+                .expect("a floor for an actual request")
+                .answer(scenario);
+            let ours = PoemRunner {
+                runtime: Rc::new(runtime()),
+                app: app(Row::Ours, Some(scenario.policy())),
+            }
+            .answer(scenario);
+            assert_eq!(floor.headers, ours.headers, "{}", scenario.name());
+            assert!(floor.handler_ran, "{}", scenario.name());
+            assert_eq!(floor.status, 200, "{}", scenario.name());
+        }
+        assert!(extra_runner("other", Scenario::ALL[0]).is_none());
     }
 }
