@@ -333,7 +333,7 @@ impl<'a, V: ?Sized> Echoes<'a, V> {
                 // A decision's echo is normally a slice of this very value: the same bytes
                 // are equal without comparing them (a list of 500 names is 3.4 KB to compare).
                 let v = (*v).as_ref();
-                (v.as_ptr() == bytes.as_ptr() && v.len() == bytes.len()) || v == bytes
+                std::ptr::eq(v, bytes) || v == bytes
             }),
             _ => None,
         }
