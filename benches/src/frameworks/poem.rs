@@ -74,13 +74,7 @@ pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
     if kind != "floor" || scenario.is_preflight() {
         return None;
     }
-    let runtime = Rc::new(runtime());
-    let ours = PoemRunner {
-        runtime: Rc::clone(&runtime),
-        app: app(Row::Ours, Some(scenario.policy())),
-    };
-    let headers = ours
-        .answer(scenario)
+    let headers = ours_answer(scenario)
         .headers
         .into_iter()
         .map(|(name, value)| {
@@ -95,9 +89,18 @@ pub fn extra_runner(kind: &str, scenario: Scenario) -> Option<Box<dyn Runner>> {
         headers,
     };
     Some(Box::new(PoemRunner {
-        runtime,
+        runtime: Rc::new(runtime()),
         app: app.map_to_response().boxed(),
     }))
+}
+
+/// What ours answers to `scenario`'s request.
+fn ours_answer(scenario: Scenario) -> Answer {
+    PoemRunner {
+        runtime: Rc::new(runtime()),
+        app: app(Row::Ours, Some(scenario.policy())),
+    }
+    .answer(scenario)
 }
 
 /// The `floor` app's middleware: appends fixed headers to the inner endpoint's response.
@@ -208,12 +211,12 @@ mod tests {
             let floor = floor
                 .expect("a floor for an actual request")
                 .answer(scenario);
-            let ours = PoemRunner {
-                runtime: Rc::new(runtime()),
-                app: app(Row::Ours, Some(scenario.policy())),
-            }
-            .answer(scenario);
-            assert_eq!(floor.headers, ours.headers, "{}", scenario.name());
+            assert_eq!(
+                floor.headers,
+                ours_answer(scenario).headers,
+                "{}",
+                scenario.name()
+            );
             assert!(floor.handler_ran, "{}", scenario.name());
             assert_eq!(floor.status, 200, "{}", scenario.name());
         }
